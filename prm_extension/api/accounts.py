@@ -1,0 +1,228 @@
+"""Account availability and reservations: the calls behind the desk form and the partner portal.
+
+Every write goes through the Account Reservation document lifecycle (permissions included); these
+functions only shape requests and answers.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from prm_extension import reservation_engine as engine
+from prm_extension.core.identity import AccountKeys, Candidate, IdentityError, classify, parse_query
+from prm_extension.core.reservations import PartnerFacts, availability, decide
+from prm_extension.partners import is_manager, resolve_acting_partner
+from prm_extension.prm.doctype.account_reservation.account_reservation import ReservationRefused
+from prm_extension.reasons import explain
+
+IDENTITY_MESSAGES = {
+	"blank": lambda: _("Enter a company name, web domain or tax id."),
+	"nothing_to_match": lambda: _(
+		"This input identifies no company: enter a company name, its web domain or its tax id (free-mail addresses such as gmail.com say nothing about a company)."
+	),
+	"too_long": lambda: _("The search text is too long (140 characters at most)."),
+	"invalid_type": lambda: _("The search must be text."),
+}
+
+
+def _keys(query, domain, tax_id):
+	try:
+		return parse_query(query, domain, tax_id)
+	except IdentityError as e:
+		frappe.throw(IDENTITY_MESSAGES[e.code](), frappe.ValidationError, title=_("Invalid search"))
+
+
+def _candidates(keys, limit: int) -> list[Candidate]:
+	"""Customers (then prospects and leads) sharing a key, by indexed lookups."""
+	out: list[Candidate] = []
+	for doctype, name_field, extra in (
+		("Customer", "customer_name", ["prm_tax_key", "prm_root_customer"]),
+		("Prospect", "company_name", []),
+		("Lead", "company_name", []),
+	):
+		table = frappe.qb.DocType(doctype)
+		fields = [table.name, table[name_field], table.prm_name_key, table.prm_domain] + [table[f] for f in extra]
+		conditions = []
+		if keys.name_key:
+			conditions.append(table.prm_name_key == keys.name_key)
+		if keys.domain:
+			conditions.append(table.prm_domain == keys.domain)
+		if doctype == "Customer" and keys.tax_key:
+			conditions.append(table.prm_tax_key == keys.tax_key)
+		if not conditions:
+			continue
+		rows = []
+		for condition in conditions:  # one indexed lookup per key (an OR would defeat the indexes)
+			query = frappe.qb.from_(table).select(*fields).where(condition).limit(limit + 1)
+			if doctype == "Customer":
+				query = query.where(table.disabled == 0)
+			rows.extend(query.run(as_dict=True))
+		seen = set()
+		for r in rows:
+			if r.name in seen:
+				continue
+			seen.add(r.name)
+			out.append(
+				Candidate(
+					doctype,
+					r.name,
+					AccountKeys(r.prm_name_key or "", r.prm_domain or "", r.get("prm_tax_key") or ""),
+					group=r.name,
+				)
+			)
+		if out and doctype == "Customer":
+			break  # a customer match makes prospects and leads irrelevant
+	return out
+
+
+def _verdict(partner: str | None, customer: str, territory: str | None, product_line: str | None) -> dict:
+	row = engine.customer_row(customer)
+	if partner:
+		decision, _row = engine.evaluate(partner, customer, territory or row.territory, product_line)
+	else:
+		# A channel manager asking without a partner: is anybody holding it?
+		facts = engine.account_facts(row)
+		decision = decide(
+			PartnerFacts(name="", status="Active"),
+			facts,
+			engine.scope_of(territory or row.territory, product_line),
+			engine.live_reservations(row.root),
+			engine.rule_settings(),
+		)
+	status = availability(decision)
+	out = {
+		"status": status,
+		"customer": row.name,
+		"customer_name": row.customer_name,
+		"territory": territory or row.territory,
+		"product_line": product_line,
+		"can_reserve": bool(decision.allowed and partner),
+		"reason": explain(decision),
+		"until": decision.params.get("until"),
+		"pending": bool(decision.params.get("pending")),
+	}
+	if status == "reserved_by_you":
+		out["reservation"] = decision.params.get("reservation")
+	if is_manager():
+		out["decision_code"] = decision.code
+		out["conflicts"] = list(decision.conflicts)
+	return out
+
+
+@frappe.whitelist(methods=["GET", "POST"])
+def check_availability(
+	query: str | None = None,
+	domain: str | None = None,
+	tax_id: str | None = None,
+	territory: str | None = None,
+	product_line: str | None = None,
+	channel_partner: str | None = None,
+) -> dict:
+	"""Is an account open? Answers: open, reserved_by_you, reserved_by_other, house, ambiguous,
+	not_found or prospect, with a reason. Another partner's identity is never part of the answer."""
+	partner = resolve_acting_partner(channel_partner)
+	for value, doctype in ((territory, "Territory"), (product_line, "Item Group")):
+		if value and not frappe.db.exists(doctype, value):
+			frappe.throw(_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)), frappe.DoesNotExistError)
+	keys = _keys(query, domain, tax_id)
+	limit = frappe.db.get_single_value("PRM Settings", "max_match_candidates") or 20
+	result = classify(keys, _candidates(keys, limit), max_matches=limit)
+	if result.outcome == "none":
+		return {"status": "not_found", "can_reserve": False, "reason": _("No customer or prospect matches. Check the spelling, or search by web domain or tax id.")}
+	first = result.matches[0]
+	if first.kind != "Customer":
+		return {
+			"status": "prospect",
+			"can_reserve": False,
+			"reason": _("This company is known to us as a prospect but is not a customer yet: register a deal to claim it."),
+		}
+	if result.outcome == "ambiguous":
+		return {
+			"status": "ambiguous",
+			"can_reserve": False,
+			"reason": _("Several customer accounts match: pick one, or search by web domain or tax id."),
+			"candidates": [_verdict(partner, c.name, territory, product_line) for c in result.matches],
+		}
+	return _verdict(partner, first.name, territory, product_line)
+
+
+@frappe.whitelist(methods=["POST"])
+def reserve(
+	customer: str,
+	territory: str | None = None,
+	product_line: str | None = None,
+	notes: str | None = None,
+	channel_partner: str | None = None,
+) -> dict:
+	"""Reserve an account. A refusal by the rules is an answer (``ok: false`` with the reason), and
+	is recorded as a Rejected reservation so partners and channel managers can follow it."""
+	partner = resolve_acting_partner(channel_partner)
+	if not partner:
+		frappe.throw(_("Choose the channel partner that reserves the account."), frappe.MandatoryError)
+	if not isinstance(customer, str) or not frappe.db.exists("Customer", customer):
+		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(str(customer))), frappe.DoesNotExistError)
+	values = {
+		"doctype": "Account Reservation",
+		"channel_partner": partner,
+		"customer": customer,
+		"territory": territory,
+		"product_line": product_line,
+		"notes": notes,
+	}
+	frappe.db.savepoint("prm_reserve")
+	try:
+		doc = frappe.get_doc(values).insert()
+	except ReservationRefused as e:
+		frappe.db.rollback(save_point="prm_reserve")
+		frappe.clear_messages()
+		refused = frappe.get_doc({**values, "status": "Rejected", "decision_reason": str(e), "decision_code": frappe.flags.prm_refusal_code or "refused"})
+		refused.flags.prm_actor = "system"
+		refused.insert()
+		return {"ok": False, "reason": str(e), "reservation": refused.name}
+	return {"ok": True, "reservation": doc.name, "status": doc.status, "expiry_date": doc.expiry_date, "reason": doc.decision_reason}
+
+
+def _get_for_write(name: str):
+	if not isinstance(name, str) or not frappe.db.exists("Account Reservation", name):
+		frappe.throw(_("Reservation {0} does not exist.").format(frappe.bold(str(name))), frappe.DoesNotExistError)
+	doc = frappe.get_doc("Account Reservation", name)
+	# Same message whether the reservation exists for someone else or not at all.
+	if not doc.has_permission("write"):
+		frappe.throw(_("Reservation {0} does not exist.").format(frappe.bold(name)), frappe.DoesNotExistError)
+	return doc
+
+
+@frappe.whitelist(methods=["POST"])
+def release(reservation: str) -> dict:
+	doc = _get_for_write(reservation)
+	doc.release()
+	return {"ok": True, "status": doc.status}
+
+
+@frappe.whitelist(methods=["POST"])
+def extend(reservation: str, reason: str | None = None) -> dict:
+	doc = _get_for_write(reservation)
+	if not (reason or "").strip():
+		frappe.throw(_("Say why the reservation should be extended."), frappe.MandatoryError)
+	doc.extend(reason.strip()[:1000])
+	return {"ok": True, "expiry_date": doc.expiry_date, "extensions_used": doc.extensions_used}
+
+
+@frappe.whitelist(methods=["POST"])
+def approve(reservation: str) -> dict:
+	frappe.only_for(("PRM Manager", "System Manager"))
+	doc = _get_for_write(reservation)
+	doc.status = "Active"
+	doc.save()
+	return {"ok": True, "status": doc.status, "expiry_date": doc.expiry_date}
+
+
+@frappe.whitelist(methods=["POST"])
+def reject(reservation: str, reason: str) -> dict:
+	frappe.only_for(("PRM Manager", "System Manager"))
+	doc = _get_for_write(reservation)
+	if not (reason or "").strip():
+		frappe.throw(_("Give the partner a reason for the rejection."), frappe.MandatoryError)
+	doc.reject(reason.strip()[:1000])
+	return {"ok": True, "status": doc.status}

@@ -1,0 +1,36 @@
+"""Sources of the PRM workspace number cards. Read-only: they may run on a replica."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, get_first_day, nowdate
+
+from prm_extension.permissions import account_reservation_criterion
+
+
+def _count(conditions) -> int:
+	frappe.has_permission("Account Reservation", "read", throw=True)
+	res = frappe.qb.DocType("Account Reservation")
+	query = frappe.qb.from_(res).select(frappe.qb.functions.Count("*")).where(conditions)
+	scope = account_reservation_criterion()
+	if scope is not None:  # a partner sees its own figures only
+		query = query.where(scope)
+	return query.run()[0][0]
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def reservations_expiring_soon(filters: str | dict | None = None) -> dict:
+	days = frappe.db.get_single_value("PRM Settings", "expiry_reminder_days") or 14
+	res = frappe.qb.DocType("Account Reservation")
+	today = nowdate()
+	value = _count((res.status == "Active") & (res.expiry_date >= today) & (res.expiry_date <= add_days(today, days)))
+	return {"value": value, "fieldtype": "Int"}
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def refused_requests_this_month(filters: str | dict | None = None) -> dict:
+	res = frappe.qb.DocType("Account Reservation")
+	value = _count((res.status == "Rejected") & (res.creation >= get_first_day(nowdate())))
+	return {"value": value, "fieldtype": "Int"}

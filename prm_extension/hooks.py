@@ -1,0 +1,52 @@
+app_name = "prm_extension"
+app_title = "PRM"
+app_publisher = "prm_extension contributors"
+app_description = "Partner Relationship Management for ERPNext"
+app_email = "dev@prm-extension.invalid"
+app_license = "MIT"
+app_home = "/app/prm"
+
+required_apps = ["erpnext"]
+
+export_python_type_annotations = True
+
+# Roles, custom fields (customer hierarchy, identity keys, house flag) ship as fixtures and are
+# re-imported on every migrate.
+fixtures = [
+	{"dt": "Role", "filters": [["name", "in", ["PRM Manager", "Partner Admin", "Partner User"]]]},
+	{"dt": "Custom Field", "filters": [["module", "=", "PRM"]]},
+]
+
+after_install = "prm_extension.install.after_install"
+after_migrate = "prm_extension.install.after_migrate"
+before_tests = "prm_extension.tests.bootstrap.before_tests"
+
+doc_events = {
+	"Customer": {
+		"validate": "prm_extension.overrides.customer.validate",
+		"on_update": "prm_extension.overrides.customer.on_update",
+	},
+	"Lead": {"validate": "prm_extension.overrides.identity_keys.set_lead_keys"},
+	"Prospect": {"validate": "prm_extension.overrides.identity_keys.set_prospect_keys"},
+}
+
+# One partner scope feeds both list conditions and document checks (prm_extension/permissions.py).
+permission_query_conditions = {
+	"Account Reservation": "prm_extension.permissions.account_reservation_query",
+	"Channel Partner": "prm_extension.permissions.channel_partner_query",
+}
+has_permission = {
+	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
+	"Channel Partner": "prm_extension.permissions.channel_partner_has_permission",
+}
+
+scheduler_events = {
+	"daily": ["prm_extension.tasks.schedule_reservation_expiry"],
+}
+
+# Partner portal (website users with the Partner Admin / Partner User roles)
+standard_portal_menu_items = [
+	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner User"},
+	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner Admin"},
+]
+role_home_page = {"Partner Admin": "partner/accounts", "Partner User": "partner/accounts"}

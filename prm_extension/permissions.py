@@ -1,0 +1,67 @@
+"""Partner isolation. One scope per user feeds both the list condition
+(``permission_query_conditions``) and the document check (``has_permission``), so a partner's
+lists and the documents it may open cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import frappe
+from pypika.terms import Criterion
+
+from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+
+UNRESTRICTED = object()
+
+
+def partner_scope(user: str | None = None):
+	"""``UNRESTRICTED`` for channel managers, the user's partner name for partner users,
+	``None`` (nothing) for a partner-role user who belongs to no enabled partner."""
+	user = user or frappe.session.user
+	if is_manager(user):
+		return UNRESTRICTED
+	if not set(PARTNER_ROLES) & set(frappe.get_roles(user)):
+		return UNRESTRICTED  # role permissions alone decide for other desk users
+	return partner_of(user)
+
+
+def _criterion(doctype: str, field: str, user: str | None) -> Criterion | None:
+	scope = partner_scope(user)
+	if scope is UNRESTRICTED:
+		return None
+	table = frappe.qb.DocType(doctype)
+	if scope is None:
+		return table[field].isnull() & table[field].notnull()  # matches nothing
+	return table[field] == scope
+
+
+def _allows(doc, field: str, user: str | None) -> bool | None:
+	scope = partner_scope(user)
+	if scope is UNRESTRICTED:
+		return None  # no opinion: role permissions decide
+	return bool(scope) and doc.get(field) == scope
+
+
+def _query(doctype: str, field: str, user: str | None) -> str:
+	criterion = _criterion(doctype, field, user)
+	return criterion.get_sql(quote_char="`", with_namespace=True) if criterion is not None else ""
+
+
+def account_reservation_criterion(user: str | None = None) -> Criterion | None:
+	"""The partner condition on Account Reservation as a query-builder criterion (None: unrestricted)."""
+	return _criterion("Account Reservation", "channel_partner", user)
+
+
+def account_reservation_query(user: str | None = None) -> str:
+	return _query("Account Reservation", "channel_partner", user)
+
+
+def account_reservation_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)
+
+
+def channel_partner_query(user: str | None = None) -> str:
+	return _query("Channel Partner", "name", user)
+
+
+def channel_partner_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "name", user)

@@ -1,0 +1,73 @@
+"""Decisions of the rules core in words a partner understands (translatable).
+
+Messages name the rule that decided, never another partner or its reservation.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import formatdate
+
+from prm_extension.core.reservations import Decision
+
+
+def _until(params: dict) -> str:
+	return formatdate(params["until"]) if params.get("until") else _("further notice")
+
+
+def _via(params: dict) -> str:
+	return {
+		"same": "",
+		"ancestor": _(" (through its parent company)"),
+		"descendant": _(" (through one of its subsidiaries)"),
+		"family": _(" (through another company of its corporate family)"),
+	}.get(params.get("via"), "")
+
+
+def explain(decision: Decision) -> str:
+	p = decision.params
+	code = decision.code
+	if code == "open":
+		return _("The account is open: you can reserve it.")
+	if code == "partner_not_active":
+		return _("Your partner account is {0}: only Active partners can reserve accounts.").format(_(p.get("status") or ""))
+	if code == "account_disabled":
+		return _("This customer account is disabled and cannot be reserved.")
+	if code == "house_account":
+		if p.get("via") == "parent_flag":
+			return _("This account belongs to a corporate family that the vendor serves directly (house account).")
+		if p.get("via") == "rule":
+			return _("Accounts of this kind are served directly by the vendor (house account rule).")
+		return _("This is a house account: the vendor serves it directly.")
+	if code == "territory_required":
+		return _("Choose a territory: your partnership covers only some territories.")
+	if code == "territory_not_authorised":
+		return _("Your partnership does not cover the territory {0}.").format(frappe.bold(p.get("territory")))
+	if code == "product_line_required":
+		return _("Choose a product line: your partnership covers only some product lines.")
+	if code == "product_line_not_authorised":
+		return _("Your partnership does not cover the product line {0}.").format(frappe.bold(p.get("product_line")))
+	if code == "reserved_by_other":
+		if p.get("pending"):
+			return _("Another partner has a pending request for this account{0}.").format(_via(p))
+		return _("This account is reserved by another partner{0} until {1}.").format(_via(p), _until(p))
+	if code == "reserved_by_you":
+		if p.get("pending"):
+			return _("You already have a pending request for this account{0}.").format(_via(p))
+		return _("You already hold this account{0} until {1}.").format(_via(p), _until(p))
+	if code == "tier_limit_reached":
+		return _("Your tier allows {0} active reservations and you hold that many. Release one or ask your channel manager.").format(p.get("limit"))
+	if code == "extension_not_active":
+		return _("Only an active, unexpired reservation can be extended.")
+	if code == "extension_limit_reached":
+		return _("This reservation has used all {0} extensions its tier allows.").format(p.get("limit"))
+	if code == "extension_not_offered":
+		return _("Extensions are not offered for this reservation.")
+	if code == "extended":
+		return _("Extended until {0}.").format(_until(p))
+	if code == "manager_override":
+		return _("Granted by a channel manager.")
+	if code == "rejected_by_manager":
+		return _("Rejected by a channel manager.")
+	return _("Refused by the reservation rules ({0}).").format(code)

@@ -1,0 +1,45 @@
+"""Partner portal: account availability, reservation, and the partner's own reservations."""
+
+import frappe
+from frappe import _
+
+from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+
+no_cache = 1
+PAGE_LENGTH = 20
+STATUS_FILTERS = ("Requested", "Active", "Expired", "Released", "Rejected")
+
+
+def get_context(context):
+	if frappe.session.user == "Guest":
+		frappe.local.flags.redirect_location = "/login?redirect-to=/partner/accounts"
+		raise frappe.Redirect
+	partner = partner_of()
+	if not partner and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
+		raise frappe.PermissionError(_("The partner portal is for members of channel partners."))
+	args = frappe.form_dict
+	status = args.get("status") if args.get("status") in STATUS_FILTERS else None
+	try:
+		page = max(int(args.get("page") or 1), 1)
+	except ValueError:
+		page = 1
+	filters = {"status": status} if status else {}
+	# frappe.get_list applies the partner permission condition: only this partner's rows.
+	context.reservations = frappe.get_list(
+		"Account Reservation",
+		fields=["name", "customer_name", "territory", "product_line", "status", "start_date", "expiry_date", "decision_reason", "extensions_used"],
+		filters=filters,
+		order_by="modified desc",
+		start=(page - 1) * PAGE_LENGTH,
+		page_length=PAGE_LENGTH + 1,
+	)
+	context.has_next = len(context.reservations) > PAGE_LENGTH
+	context.reservations = context.reservations[:PAGE_LENGTH]
+	context.page = page
+	context.status = status
+	context.statuses = STATUS_FILTERS
+	context.partner = partner
+	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
+	context.title = _("Accounts")
+	context.show_sidebar = True
+	return context
