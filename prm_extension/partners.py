@@ -22,7 +22,9 @@ def is_manager(user: str | None = None) -> bool:
 def partner_of(user: str | None = None) -> str | None:
 	"""The Channel Partner whose enabled member ``user`` is (cached for the request)."""
 	user = user or frappe.session.user
-	cache = frappe.local.__dict__.setdefault("prm_partner_of", {})
+	cache = getattr(frappe.local, "prm_partner_of", None)
+	if cache is None:
+		cache = frappe.local.prm_partner_of = {}
 	if user not in cache:
 		member = frappe.qb.DocType("Channel Partner Member")
 		rows = (
@@ -37,7 +39,7 @@ def partner_of(user: str | None = None) -> str | None:
 
 
 def clear_partner_cache() -> None:
-	frappe.local.__dict__.pop("prm_partner_of", None)
+	frappe.local.prm_partner_of = {}
 
 
 def require_partner(user: str | None = None) -> str:
@@ -52,7 +54,10 @@ def resolve_acting_partner(channel_partner: str | None) -> str | None:
 	"""The partner a call acts for. Partners act for their own partner only; managers name one."""
 	if is_manager():
 		if channel_partner and not frappe.db.exists("Channel Partner", channel_partner):
-			frappe.throw(_("Channel Partner {0} does not exist.").format(frappe.bold(channel_partner)), frappe.DoesNotExistError)
+			frappe.throw(
+				_("Channel Partner {0} does not exist.").format(frappe.bold(channel_partner)),
+				frappe.DoesNotExistError,
+			)
 		return channel_partner or None
 	own = require_partner()
 	if channel_partner and channel_partner != own:
@@ -67,7 +72,11 @@ def tree_nodes(doctype: str, names) -> dict[str, Node]:
 		return {}
 	table = frappe.qb.DocType(doctype)
 	rows = frappe.qb.from_(table).select(table.name, table.lft, table.rgt).where(table.name.isin(names)).run()
-	return {name: Node(lft, rgt, name) for name, lft, rgt in rows if lft is not None and rgt is not None and lft < rgt}
+	return {
+		name: Node(lft, rgt, name)
+		for name, lft, rgt in rows
+		if lft is not None and rgt is not None and lft < rgt
+	}
 
 
 def tier_settings(tier: str | None) -> dict:
@@ -75,7 +84,10 @@ def tier_settings(tier: str | None) -> dict:
 	settings = frappe.get_cached_doc("PRM Settings")
 	values = (
 		frappe.get_cached_value(
-			"Partner Tier", tier, ["max_active_reservations", "reservation_days", "max_extensions", "extension_days"], as_dict=True
+			"Partner Tier",
+			tier,
+			["max_active_reservations", "reservation_days", "max_extensions", "extension_days"],
+			as_dict=True,
 		)
 		if tier
 		else None
@@ -91,9 +103,17 @@ def tier_settings(tier: str | None) -> dict:
 def partner_facts(partner: str, live_count: int) -> PartnerFacts:
 	row = frappe.db.get_value("Channel Partner", partner, ["name", "status", "tier"], as_dict=True)
 	if not row:
-		frappe.throw(_("Channel Partner {0} does not exist.").format(frappe.bold(partner)), frappe.DoesNotExistError)
-	territories = frappe.get_all("Channel Partner Territory", {"parent": partner, "parenttype": "Channel Partner"}, pluck="territory")
-	lines = frappe.get_all("Channel Partner Product Line", {"parent": partner, "parenttype": "Channel Partner"}, pluck="item_group")
+		frappe.throw(
+			_("Channel Partner {0} does not exist.").format(frappe.bold(partner)), frappe.DoesNotExistError
+		)
+	territories = frappe.get_all(
+		"Channel Partner Territory", {"parent": partner, "parenttype": "Channel Partner"}, pluck="territory"
+	)
+	lines = frappe.get_all(
+		"Channel Partner Product Line",
+		{"parent": partner, "parenttype": "Channel Partner"},
+		pluck="item_group",
+	)
 	limits = tier_settings(row.tier)
 	return PartnerFacts(
 		name=partner,

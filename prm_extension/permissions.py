@@ -38,7 +38,11 @@ def _allows(doc, field: str, user: str | None) -> bool | None:
 	scope = partner_scope(user)
 	if scope is UNRESTRICTED:
 		return None  # no opinion: role permissions decide
-	return bool(scope) and doc.get(field) == scope
+	value = doc.get(field)
+	if not value and doc.get("__islocal"):
+		# A new document without a partner: the controller fills in the user's own partner.
+		return bool(scope)
+	return bool(scope) and value == scope
 
 
 def _query(doctype: str, field: str, user: str | None) -> str:

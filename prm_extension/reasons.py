@@ -31,12 +31,16 @@ def explain(decision: Decision) -> str:
 	if code == "open":
 		return _("The account is open: you can reserve it.")
 	if code == "partner_not_active":
-		return _("Your partner account is {0}: only Active partners can reserve accounts.").format(_(p.get("status") or ""))
+		return _("Your partner account is {0}: only Active partners can reserve accounts.").format(
+			_(p.get("status") or "")
+		)
 	if code == "account_disabled":
 		return _("This customer account is disabled and cannot be reserved.")
 	if code == "house_account":
 		if p.get("via") == "parent_flag":
-			return _("This account belongs to a corporate family that the vendor serves directly (house account).")
+			return _(
+				"This account belongs to a corporate family that the vendor serves directly (house account)."
+			)
 		if p.get("via") == "rule":
 			return _("Accounts of this kind are served directly by the vendor (house account rule).")
 		return _("This is a house account: the vendor serves it directly.")
@@ -47,7 +51,9 @@ def explain(decision: Decision) -> str:
 	if code == "product_line_required":
 		return _("Choose a product line: your partnership covers only some product lines.")
 	if code == "product_line_not_authorised":
-		return _("Your partnership does not cover the product line {0}.").format(frappe.bold(p.get("product_line")))
+		return _("Your partnership does not cover the product line {0}.").format(
+			frappe.bold(p.get("product_line"))
+		)
 	if code == "reserved_by_other":
 		if p.get("pending"):
 			return _("Another partner has a pending request for this account{0}.").format(_via(p))
@@ -57,7 +63,9 @@ def explain(decision: Decision) -> str:
 			return _("You already have a pending request for this account{0}.").format(_via(p))
 		return _("You already hold this account{0} until {1}.").format(_via(p), _until(p))
 	if code == "tier_limit_reached":
-		return _("Your tier allows {0} active reservations and you hold that many. Release one or ask your channel manager.").format(p.get("limit"))
+		return _(
+			"Your tier allows {0} active reservations and you hold that many. Release one or ask your channel manager."
+		).format(p.get("limit"))
 	if code == "extension_not_active":
 		return _("Only an active, unexpired reservation can be extended.")
 	if code == "extension_limit_reached":
@@ -68,6 +76,8 @@ def explain(decision: Decision) -> str:
 		return _("Extended until {0}.").format(_until(p))
 	if code == "manager_override":
 		return _("Granted by a channel manager.")
+	if code == "superseded":
+		return _("Released by a channel manager's decision.")
 	if code == "rejected_by_manager":
 		return _("Rejected by a channel manager.")
 	return _("Refused by the reservation rules ({0}).").format(code)

@@ -47,11 +47,21 @@ def customer_row(customer: str):
 	row = frappe.db.get_value(
 		"Customer",
 		customer,
-		["name", "customer_name", "disabled", "customer_group", "territory", "prm_root_customer", "prm_parent_customer"],
+		[
+			"name",
+			"customer_name",
+			"disabled",
+			"customer_group",
+			"territory",
+			"prm_root_customer",
+			"prm_parent_customer",
+		],
 		as_dict=True,
 	)
 	if not row:
-		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(customer)), frappe.DoesNotExistError)
+		frappe.throw(
+			_("Customer {0} does not exist.").format(frappe.bold(customer)), frappe.DoesNotExistError
+		)
 	row.root = row.prm_root_customer or row.name
 	return row
 
@@ -88,7 +98,7 @@ def live_reservations(root: str, for_update: bool = False) -> list[LiveReservati
 	"""Live reservations in a corporate family. ``for_update`` makes it a locking read, which sees
 	rows committed by concurrent transactions (a plain read sees the transaction's snapshot)."""
 	rows = frappe.db.sql(
-		"""select name, channel_partner, customer, territory, product_line, expiry_date, status
+		"""select name, channel_partner, customer, scope_territory as territory, product_line, expiry_date, status
 		from `tabAccount Reservation`
 		where root_customer = %(root)s and status in %(live)s"""
 		+ (" for update" if for_update else ""),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import frappe
+from frappe.query_builder.functions import Count
 from frappe.utils import nowdate
 
 BATCH_SIZE = 1000
@@ -29,7 +30,7 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 	res = frappe.qb.DocType("Account Reservation")
 	total = (
 		frappe.qb.from_(res)
-		.select(frappe.qb.functions.Count("*"))
+		.select(Count("*"))
 		.where((res.status == "Active") & (res.expiry_date < today))
 		.run()[0][0]
 	)
@@ -67,5 +68,9 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 		done += len(names)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
-		frappe.publish_progress(done * 100 / max(total, 1), title=frappe._("Expiring account reservations"), description=f"{done}/{total}")
+		frappe.publish_progress(
+			done * 100 / max(total, 1),
+			title=frappe._("Expiring account reservations"),
+			description=f"{done}/{total}",
+		)
 	return done

@@ -86,16 +86,40 @@ def test_normalize_domain(raw, domain):
 
 @pytest.mark.parametrize(
 	"raw, key",
-	[("DE 123.456-789", "DE123456789"), ("de123456789", "DE123456789"), ("27AAPFU0939F1ZV", "27AAPFU0939F1ZV"), ("12", ""), ("N/A", "")],
+	[
+		("DE 123.456-789", "DE123456789"),
+		("de123456789", "DE123456789"),
+		("27AAPFU0939F1ZV", "27AAPFU0939F1ZV"),
+		("12", ""),
+		("N/A", ""),
+	],
 )
 def test_normalize_tax_id(raw, key):
 	assert normalize_tax_id(raw) == key
 
 
-names = st.text(
-	alphabet=st.characters(categories=("L", "N", "P", "Zs", "S", "M")), max_size=60
-) | st.lists(
-	st.sampled_from(["acme", "the", "inc", "s", "a", "&", "co", ".", "gmbh", "kk", "pvt", "ltd", "ü", "é", "ß", "İ", "and"]),
+names = st.text(alphabet=st.characters(categories=("L", "N", "P", "Zs", "S", "M")), max_size=60) | st.lists(
+	st.sampled_from(
+		[
+			"acme",
+			"the",
+			"inc",
+			"s",
+			"a",
+			"&",
+			"co",
+			".",
+			"gmbh",
+			"kk",
+			"pvt",
+			"ltd",
+			"ü",
+			"é",
+			"ß",
+			"İ",
+			"and",
+		]
+	),
 	max_size=8,
 ).map(" ".join)
 
@@ -131,7 +155,9 @@ def test_parse_query_reads_addresses_as_domains():
 	assert parse_query("https://acme.com") == AccountKeys(domain="acme.com")
 	assert parse_query("sales@acme.com") == AccountKeys(domain="acme.com")
 	assert parse_query("Acme Inc") == AccountKeys(name_key="acme")
-	assert parse_query("Acme", domain="acme.io", tax_id="US 12-3456789") == AccountKeys("acme", "acme.io", "US123456789")
+	assert parse_query("Acme", domain="acme.io", tax_id="US 12-3456789") == AccountKeys(
+		"acme", "acme.io", "US123456789"
+	)
 
 
 @pytest.mark.parametrize(
@@ -158,7 +184,10 @@ def test_match_strength_prefers_tax_id_and_lets_it_veto():
 	# Same name and domain but a different registered tax id: a different legal entity.
 	assert match_strength(q, account_keys("Acme Inc", "acme.com", "FR99999999")) == MatchStrength.NONE
 	assert match_strength(account_keys("Acme"), account_keys("ACME Ltd", "acme.com")) == MatchStrength.NAME
-	assert match_strength(AccountKeys(domain="acme.com"), account_keys("Other", "www.acme.com")) == MatchStrength.DOMAIN
+	assert (
+		match_strength(AccountKeys(domain="acme.com"), account_keys("Other", "www.acme.com"))
+		== MatchStrength.DOMAIN
+	)
 
 
 def test_classify_outcomes():
@@ -187,7 +216,12 @@ def test_classify_too_many_name_matches_is_noise():
 	assert res.outcome == "ambiguous" and len(res.matches) == 20
 
 
-@given(st.lists(st.tuples(st.sampled_from(["acme", "acme inc", "beta"]), st.sampled_from(["", "acme.com", "b.com"])), max_size=8))
+@given(
+	st.lists(
+		st.tuples(st.sampled_from(["acme", "acme inc", "beta"]), st.sampled_from(["", "acme.com", "b.com"])),
+		max_size=8,
+	)
+)
 def test_classify_matches_are_always_real_matches(rows):
 	cands = [Candidate("Customer", f"C{i}", account_keys(n, d)) for i, (n, d) in enumerate(rows)]
 	q = AccountKeys("acme", "acme.com")

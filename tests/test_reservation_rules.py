@@ -36,14 +36,31 @@ from prm_extension.core.scope import (
 
 # A small Territory tree as a nested set:
 # All(1,14) > Europe(2,7) > {Germany(3,4), France(5,6)}; Americas(8,13) > {USA(9,10), Canada(11,12)}
-ALL, EUROPE, GERMANY, FRANCE = Node(1, 14, "All"), Node(2, 7, "Europe"), Node(3, 4, "Germany"), Node(5, 6, "France")
+ALL, EUROPE, GERMANY, FRANCE = (
+	Node(1, 14, "All"),
+	Node(2, 7, "Europe"),
+	Node(3, 4, "Germany"),
+	Node(5, 6, "France"),
+)
 AMERICAS, USA, CANADA = Node(8, 13, "Americas"), Node(9, 10, "USA"), Node(11, 12, "Canada")
 TERRITORIES = [ALL, EUROPE, GERMANY, FRANCE, AMERICAS, USA, CANADA]
 # Item Groups: Products(1,8) > Hardware(2,5) > Servers(3,4); Software(6,7)
-PRODUCTS, HARDWARE, SERVERS, SOFTWARE = Node(1, 8, "Products"), Node(2, 5, "Hardware"), Node(3, 4, "Servers"), Node(6, 7, "Software")
+PRODUCTS, HARDWARE, SERVERS, SOFTWARE = (
+	Node(1, 8, "Products"),
+	Node(2, 5, "Hardware"),
+	Node(3, 4, "Servers"),
+	Node(6, 7, "Software"),
+)
 
 # Acme Group > Acme Germany > Acme Munich ; Acme Group > Acme France
-FAMILY = Family({"Acme Group": None, "Acme Germany": "Acme Group", "Acme Munich": "Acme Germany", "Acme France": "Acme Group"})
+FAMILY = Family(
+	{
+		"Acme Group": None,
+		"Acme Germany": "Acme Group",
+		"Acme Munich": "Acme Germany",
+		"Acme France": "Acme Group",
+	}
+)
 ACCOUNTS = list(FAMILY.parents) + ["Solo Ltd"]
 TODAY = date(2026, 11, 27)
 
@@ -57,7 +74,9 @@ def account(name="Acme Germany", **kw):
 
 
 def live(name, partner_name, account_name, territory=None, product_line=None, status=ACTIVE, days=30):
-	return LiveReservation(name, partner_name, account_name, Scope(territory, product_line), TODAY + timedelta(days=days), status)
+	return LiveReservation(
+		name, partner_name, account_name, Scope(territory, product_line), TODAY + timedelta(days=days), status
+	)
 
 
 def test_tree_containment():
@@ -99,7 +118,9 @@ def test_territory_and_product_line_authorisation():
 	assert decide(p, account(), Scope(GERMANY, SERVERS), [], Settings()).allowed
 	assert decide(p, account(), Scope(USA, SERVERS), [], Settings()).code == "territory_not_authorised"
 	assert decide(p, account(), Scope(None, SERVERS), [], Settings()).code == "territory_required"
-	assert decide(p, account(), Scope(GERMANY, SOFTWARE), [], Settings()).code == "product_line_not_authorised"
+	assert (
+		decide(p, account(), Scope(GERMANY, SOFTWARE), [], Settings()).code == "product_line_not_authorised"
+	)
 	assert decide(p, account(), Scope(GERMANY, None), [], Settings()).code == "product_line_required"
 	# No restrictions configured: authorised everywhere
 	assert decide(partner(), account(), Scope(None, None), [], Settings()).allowed
@@ -155,7 +176,9 @@ def test_hierarchy_policies(policy, existing_on, expected):
 def test_tier_limit_counts_live_reservations():
 	p = partner(max_active_reservations=3, live_reservations=3)
 	assert decide(p, account(), Scope(), [], Settings()).code == "tier_limit_reached"
-	assert decide(partner(max_active_reservations=3, live_reservations=2), account(), Scope(), [], Settings()).allowed
+	assert decide(
+		partner(max_active_reservations=3, live_reservations=2), account(), Scope(), [], Settings()
+	).allowed
 
 
 def test_pending_request_holds_the_account():
@@ -212,7 +235,9 @@ def test_policies_are_ordered(a, b, policy):
 	assert (not sep or sub) and (not sub or fam)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3"]), accounts, nodes, lines), max_size=12), policies)
+@given(
+	st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3"]), accounts, nodes, lines), max_size=12), policies
+)
 def test_accepting_only_allowed_requests_never_creates_conflicts(requests, policy):
 	"""Granting requests one by one whenever decide() allows leaves no two conflicting holders."""
 	settings = Settings(hierarchy_policy=policy)

@@ -4,8 +4,6 @@ Every write goes through the Account Reservation document lifecycle (permissions
 functions only shape requests and answers.
 """
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 
@@ -42,7 +40,9 @@ def _candidates(keys, limit: int) -> list[Candidate]:
 		("Lead", "company_name", []),
 	):
 		table = frappe.qb.DocType(doctype)
-		fields = [table.name, table[name_field], table.prm_name_key, table.prm_domain] + [table[f] for f in extra]
+		fields = [table.name, table[name_field], table.prm_name_key, table.prm_domain] + [
+			table[f] for f in extra
+		]
 		conditions = []
 		if keys.name_key:
 			conditions.append(table.prm_name_key == keys.name_key)
@@ -124,18 +124,28 @@ def check_availability(
 	partner = resolve_acting_partner(channel_partner)
 	for value, doctype in ((territory, "Territory"), (product_line, "Item Group")):
 		if value and not frappe.db.exists(doctype, value):
-			frappe.throw(_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)), frappe.DoesNotExistError)
+			frappe.throw(
+				_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)), frappe.DoesNotExistError
+			)
 	keys = _keys(query, domain, tax_id)
 	limit = frappe.db.get_single_value("PRM Settings", "max_match_candidates") or 20
 	result = classify(keys, _candidates(keys, limit), max_matches=limit)
 	if result.outcome == "none":
-		return {"status": "not_found", "can_reserve": False, "reason": _("No customer or prospect matches. Check the spelling, or search by web domain or tax id.")}
+		return {
+			"status": "not_found",
+			"can_reserve": False,
+			"reason": _(
+				"No customer or prospect matches. Check the spelling, or search by web domain or tax id."
+			),
+		}
 	first = result.matches[0]
 	if first.kind != "Customer":
 		return {
 			"status": "prospect",
 			"can_reserve": False,
-			"reason": _("This company is known to us as a prospect but is not a customer yet: register a deal to claim it."),
+			"reason": _(
+				"This company is known to us as a prospect but is not a customer yet: register a deal to claim it."
+			),
 		}
 	if result.outcome == "ambiguous":
 		return {
@@ -161,12 +171,14 @@ def reserve(
 	if not partner:
 		frappe.throw(_("Choose the channel partner that reserves the account."), frappe.MandatoryError)
 	if not isinstance(customer, str) or not frappe.db.exists("Customer", customer):
-		frappe.throw(_("Customer {0} does not exist.").format(frappe.bold(str(customer))), frappe.DoesNotExistError)
+		frappe.throw(
+			_("Customer {0} does not exist.").format(frappe.bold(str(customer))), frappe.DoesNotExistError
+		)
 	values = {
 		"doctype": "Account Reservation",
 		"channel_partner": partner,
 		"customer": customer,
-		"territory": territory,
+		"scope_territory": territory,
 		"product_line": product_line,
 		"notes": notes,
 	}
@@ -176,16 +188,31 @@ def reserve(
 	except ReservationRefused as e:
 		frappe.db.rollback(save_point="prm_reserve")
 		frappe.clear_messages()
-		refused = frappe.get_doc({**values, "status": "Rejected", "decision_reason": str(e), "decision_code": frappe.flags.prm_refusal_code or "refused"})
+		refused = frappe.get_doc(
+			{
+				**values,
+				"status": "Rejected",
+				"decision_reason": str(e),
+				"decision_code": frappe.flags.prm_refusal_code or "refused",
+			}
+		)
 		refused.flags.prm_actor = "system"
 		refused.insert()
 		return {"ok": False, "reason": str(e), "reservation": refused.name}
-	return {"ok": True, "reservation": doc.name, "status": doc.status, "expiry_date": doc.expiry_date, "reason": doc.decision_reason}
+	return {
+		"ok": True,
+		"reservation": doc.name,
+		"status": doc.status,
+		"expiry_date": doc.expiry_date,
+		"reason": doc.decision_reason,
+	}
 
 
 def _get_for_write(name: str):
 	if not isinstance(name, str) or not frappe.db.exists("Account Reservation", name):
-		frappe.throw(_("Reservation {0} does not exist.").format(frappe.bold(str(name))), frappe.DoesNotExistError)
+		frappe.throw(
+			_("Reservation {0} does not exist.").format(frappe.bold(str(name))), frappe.DoesNotExistError
+		)
 	doc = frappe.get_doc("Account Reservation", name)
 	# Same message whether the reservation exists for someone else or not at all.
 	if not doc.has_permission("write"):

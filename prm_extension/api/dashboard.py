@@ -1,8 +1,7 @@
 """Sources of the PRM workspace number cards. Read-only: they may run on a replica."""
 
-from __future__ import annotations
-
 import frappe
+from frappe.query_builder.functions import Count
 from frappe.utils import add_days, get_first_day, nowdate
 
 from prm_extension.permissions import account_reservation_criterion
@@ -11,7 +10,7 @@ from prm_extension.permissions import account_reservation_criterion
 def _count(conditions) -> int:
 	frappe.has_permission("Account Reservation", "read", throw=True)
 	res = frappe.qb.DocType("Account Reservation")
-	query = frappe.qb.from_(res).select(frappe.qb.functions.Count("*")).where(conditions)
+	query = frappe.qb.from_(res).select(Count("*")).where(conditions)
 	scope = account_reservation_criterion()
 	if scope is not None:  # a partner sees its own figures only
 		query = query.where(scope)
@@ -24,7 +23,9 @@ def reservations_expiring_soon(filters: str | dict | None = None) -> dict:
 	days = frappe.db.get_single_value("PRM Settings", "expiry_reminder_days") or 14
 	res = frappe.qb.DocType("Account Reservation")
 	today = nowdate()
-	value = _count((res.status == "Active") & (res.expiry_date >= today) & (res.expiry_date <= add_days(today, days)))
+	value = _count(
+		(res.status == "Active") & (res.expiry_date >= today) & (res.expiry_date <= add_days(today, days))
+	)
 	return {"value": value, "fieldtype": "Int"}
 
 

@@ -66,9 +66,7 @@ FREE_MAIL_DOMAINS = frozenset(
 )
 
 # Second-level labels under which registrations happen one level deeper (example.co.uk).
-_PUBLIC_SECOND_LEVEL = frozenset(
-	"co com net org gov edu ac ltd plc gob gouv or ne go nic mil".split()
-)
+_PUBLIC_SECOND_LEVEL = frozenset("co com net org gov edu ac ltd plc gob gouv or ne go nic mil".split())
 
 _DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
@@ -214,7 +212,9 @@ class AccountKeys:
 		return not (self.name_key or self.domain or self.tax_key)
 
 
-def account_keys(name: str | None = None, domain: str | None = None, tax_id: str | None = None) -> AccountKeys:
+def account_keys(
+	name: str | None = None, domain: str | None = None, tax_id: str | None = None
+) -> AccountKeys:
 	"""Keys of one company record; any of the inputs may be missing."""
 	return AccountKeys(normalize_name(name), normalize_domain(domain), normalize_tax_id(tax_id))
 
@@ -232,7 +232,9 @@ def parse_query(text: str | None = None, domain: str | None = None, tax_id: str 
 			raise IdentityError("too_long", f"The {label} is longer than {MAX_INPUT_LENGTH} characters.")
 	text = (text or "").strip()
 	name_key = dom = ""
-	looks_like_address = bool(re.match(r"^(\S+@\S+|[a-z][a-z0-9+.-]*://\S+|(www\.)?[\w-]+(\.[\w-]+)+/?)$", text, re.I))
+	looks_like_address = bool(
+		re.match(r"^(\S+@\S+|[a-z][a-z0-9+.-]*://\S+|(www\.)?[\w-]+(\.[\w-]+)+/?)$", text, re.I)
+	)
 	if looks_like_address:
 		dom = normalize_domain(text)
 	else:
@@ -307,9 +309,7 @@ def classify(query: AccountKeys, candidates: Sequence[Candidate], max_matches: i
 	best = max(s for s, _ in scored)
 	top = [c for s, c in scored if s == best]
 	best_kind = min(KIND_ORDER.get(c.kind, 9) for c in top)
-	top = sorted(
-		(c for c in top if KIND_ORDER.get(c.kind, 9) == best_kind), key=lambda c: (c.kind, c.name)
-	)
+	top = sorted((c for c in top if KIND_ORDER.get(c.kind, 9) == best_kind), key=lambda c: (c.kind, c.name))
 	distinct = {c.group or c.name for c in top}
 	if len(distinct) == 1 and len(top) <= max_matches:
 		return MatchResult("one", best, tuple(top[:1]))

@@ -99,7 +99,9 @@ def house_reason(account: AccountFacts, settings: Settings) -> str | None:
 	"""Why ``account`` is a house account ("flag", "parent_flag", "rule:<label>"), or None."""
 	if account.name in account.house_flags:
 		return "flag"
-	if settings.house_inherits and any(a in account.house_flags for a in account.family.ancestors(account.name)):
+	if settings.house_inherits and any(
+		a in account.house_flags for a in account.family.ancestors(account.name)
+	):
 		return "parent_flag"
 	for rule in settings.house_rules:
 		if rule.matches(account.customer_group, account.territory):
@@ -249,5 +251,7 @@ def transition_allowed(old: str | None, new: str, actor: str) -> bool:
 	"""``actor`` is "partner", "manager" or "system" (scheduler, approval automation)."""
 	if old == new:
 		return True
-	table = {"partner": _PARTNER_TRANSITIONS, "manager": _MANAGER_TRANSITIONS, "system": _SYSTEM_TRANSITIONS}[actor]
+	table = {"partner": _PARTNER_TRANSITIONS, "manager": _MANAGER_TRANSITIONS, "system": _SYSTEM_TRANSITIONS}[
+		actor
+	]
 	return (old, new) in table

@@ -23,9 +23,9 @@ def validate(doc, method=None):
 		except HierarchyError as e:
 			messages = {
 				"self_parent": _("A customer cannot be its own parent account."),
-				"cycle": _("Customer {0} is already below {1}: this parent would make the hierarchy circular.").format(
-					frappe.bold(parent), frappe.bold(doc.name)
-				),
+				"cycle": _(
+					"Customer {0} is already below {1}: this parent would make the hierarchy circular."
+				).format(frappe.bold(parent), frappe.bold(doc.name)),
 				"too_deep": _("A customer hierarchy may have at most {0} levels.").format(32),
 			}
 			frappe.throw(messages[e.code], title=_("Invalid parent account"))

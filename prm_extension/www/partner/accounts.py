@@ -27,7 +27,17 @@ def get_context(context):
 	# frappe.get_list applies the partner permission condition: only this partner's rows.
 	context.reservations = frappe.get_list(
 		"Account Reservation",
-		fields=["name", "customer_name", "territory", "product_line", "status", "start_date", "expiry_date", "decision_reason", "extensions_used"],
+		fields=[
+			"name",
+			"customer_name",
+			"scope_territory",
+			"product_line",
+			"status",
+			"start_date",
+			"expiry_date",
+			"decision_reason",
+			"extensions_used",
+		],
 		filters=filters,
 		order_by="modified desc",
 		start=(page - 1) * PAGE_LENGTH,

@@ -41,7 +41,7 @@ frappe.ui.form.on("Account Reservation", {
 		frappe
 			.xcall("prm_extension.api.accounts.check_availability", {
 				query: frm.doc.customer_name || frm.doc.customer,
-				territory: frm.doc.territory,
+				territory: frm.doc.scope_territory,
 				product_line: frm.doc.product_line,
 				channel_partner: frm.doc.channel_partner,
 			})

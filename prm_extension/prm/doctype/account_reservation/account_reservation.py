@@ -61,9 +61,9 @@ class AccountReservation(Document):
 		released_on: DF.Date | None
 		requested_by: DF.Link | None
 		root_customer: DF.Link | None
+		scope_territory: DF.Link | None
 		start_date: DF.Date | None
 		status: DF.Literal[Requested, Active, Expired, Released, Rejected]
-		territory: DF.Link | None
 	# end: auto-generated types
 
 	# --- lifecycle ---------------------------------------------------------------------------
@@ -72,11 +72,13 @@ class AccountReservation(Document):
 		if not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()
 		if self.is_new():
-			self.requested_by = self.requested_by if is_manager() and self.requested_by else frappe.session.user
+			self.requested_by = (
+				self.requested_by if is_manager() and self.requested_by else frappe.session.user
+			)
 			if not self.status:
 				self.status = REQUESTED
-		if self.customer and not self.territory:
-			self.territory = frappe.db.get_value("Customer", self.customer, "territory")
+		if self.customer and not self.scope_territory:
+			self.scope_territory = frappe.db.get_value("Customer", self.customer, "territory")
 
 	def validate(self):
 		self.validate_inputs()
@@ -91,7 +93,9 @@ class AccountReservation(Document):
 		if actor == "partner" and previous:
 			self.refuse_partner_edits(previous)
 		if (old_status, self.status) in OVERRIDE_TRANSITIONS and not (self.override_reason or "").strip():
-			frappe.throw(_("Give an override reason to reinstate a reservation."), title=_("Override reason required"))
+			frappe.throw(
+				_("Give an override reason to reinstate a reservation."), title=_("Override reason required")
+			)
 
 		becoming_live = self.status in LIVE_STATUSES and (old_status not in LIVE_STATUSES or self.is_new())
 		if becoming_live:
@@ -105,6 +109,9 @@ class AccountReservation(Document):
 		self.live_key = self.make_live_key() if self.status in LIVE_STATUSES else None
 
 	def on_update(self):
+		if self.flags.prm_override_note:
+			self.add_comment("Info", self.flags.prm_override_note)
+			self.flags.prm_override_note = None
 		if self.has_value_changed("status"):
 			frappe.publish_realtime(
 				"prm_reservation_update",
@@ -131,16 +138,29 @@ class AccountReservation(Document):
 		if not self.channel_partner:
 			frappe.throw(_("Choose the channel partner that reserves the account."), frappe.MandatoryError)
 		if not is_manager() and self.channel_partner != partner_of():
-			frappe.throw(_("You can only reserve accounts for your own partner company."), frappe.PermissionError)
+			frappe.throw(
+				_("You can only reserve accounts for your own partner company."), frappe.PermissionError
+			)
 		for fieldname in ("notes", "override_reason"):
 			if len(self.get(fieldname) or "") > 2000:
-				frappe.throw(_("{0} is longer than 2000 characters.").format(_(self.meta.get_label(fieldname))))
+				frappe.throw(
+					_("{0} is longer than 2000 characters.").format(_(self.meta.get_label(fieldname)))
+				)
 
 	def refuse_partner_edits(self, previous):
-		for fieldname in ("expiry_date", "start_date", "extensions_used", "decision_code", "decision_reason", "requested_by"):
+		for fieldname in (
+			"expiry_date",
+			"start_date",
+			"extensions_used",
+			"decision_code",
+			"decision_reason",
+			"requested_by",
+		):
 			if str(previous.get(fieldname) or "") != str(self.get(fieldname) or ""):
 				frappe.throw(
-					_("{0} is set by the reservation rules and cannot be edited.").format(_(self.meta.get_label(fieldname))),
+					_("{0} is set by the reservation rules and cannot be edited.").format(
+						_(self.meta.get_label(fieldname))
+					),
 					frappe.PermissionError,
 				)
 
@@ -148,7 +168,7 @@ class AccountReservation(Document):
 		decision, row = engine.evaluate(
 			self.channel_partner,
 			self.customer,
-			self.territory,
+			self.scope_territory,
 			self.product_line,
 			exclude=None if self.is_new() else self.name,
 			lock=True,
@@ -164,10 +184,10 @@ class AccountReservation(Document):
 		if actor in ("manager", "system") and (self.override_reason or "").strip():
 			self.decision_code = "manager_override"
 			self.decision_reason = explain(frappe._dict(code="manager_override", params={}))
-			self.add_comment(
-				"Info",
-				_("Rules overridden ({0}): {1}").format(decision.code, self.override_reason.strip()),
+			self.flags.prm_override_note = _("Rules overridden ({0}): {1}").format(
+				decision.code, self.override_reason.strip()
 			)
+			supersede(decision.conflicts, self.name)
 			return
 		raise_refusal(decision)
 
@@ -189,12 +209,14 @@ class AccountReservation(Document):
 		if "live_key" in str(e):
 			# The unique index settled a race: an identical claim was committed first.
 			frappe.throw(
-				_("This account was reserved for the same scope a moment ago."), ReservationRefused, title=_("Reservation refused")
+				_("This account was reserved for the same scope a moment ago."),
+				ReservationRefused,
+				title=_("Reservation refused"),
 			)
 		super().show_unique_validation_message(e)
 
 	def make_live_key(self) -> str:
-		return "|".join((self.customer, self.territory or "*", self.product_line or "*"))
+		return "|".join((self.customer, self.scope_territory or "*", self.product_line or "*"))
 
 	# --- actions (called by the API) -----------------------------------------------------------
 
@@ -234,6 +256,23 @@ class AccountReservation(Document):
 		self.decision_code = "rejected_by_manager"
 		self.decision_reason = reason
 		self.save()
+
+
+def supersede(names, by: str) -> None:
+	"""Release reservations overruled by a channel manager's override (under the family lock)."""
+	for name in names:
+		frappe.db.set_value(
+			"Account Reservation",
+			name,
+			{
+				"status": RELEASED,
+				"live_key": None,
+				"released_on": nowdate(),
+				"decision_code": "superseded",
+				"decision_reason": _("Released by a channel manager's decision."),
+			},
+		)
+		frappe.get_doc("Account Reservation", name).add_comment("Info", _("Superseded by {0}.").format(by))
 
 
 def raise_refusal(decision):

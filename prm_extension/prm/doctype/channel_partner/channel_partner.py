@@ -60,9 +60,14 @@ class ChannelPartner(Document):
 		if not self.partner_name:
 			frappe.throw(_("Enter the partner's company name."), frappe.MandatoryError)
 		previous = self.get_doc_before_save()
-		if previous and previous.status != self.status and self.status not in STATUS_FLOW.get(previous.status, set()):
+		if (
+			previous
+			and previous.status != self.status
+			and self.status not in STATUS_FLOW.get(previous.status, set())
+		):
 			frappe.throw(
-				_("A partner cannot go from {0} to {1}.").format(_(previous.status), _(self.status)), title=_("Not allowed")
+				_("A partner cannot go from {0} to {1}.").format(_(previous.status), _(self.status)),
+				title=_("Not allowed"),
 			)
 		if previous and self.status in ("Suspended", "Terminated") and previous.status != self.status:
 			if not (self.status_reason or "").strip():
@@ -86,7 +91,11 @@ class ChannelPartner(Document):
 			row.email = (row.email or "").strip().lower()
 			row.full_name = (row.full_name or "").strip()
 			if not validate_email_address(row.email):
-				frappe.throw(_("Row {0}: {1} is not a valid e-mail address.").format(row.idx, frappe.bold(row.email or _("(blank)"))))
+				frappe.throw(
+					_("Row {0}: {1} is not a valid e-mail address.").format(
+						row.idx, frappe.bold(row.email or _("(blank)"))
+					)
+				)
 			if row.email in emails:
 				frappe.throw(_("Row {0}: {1} is listed twice.").format(row.idx, frappe.bold(row.email)))
 			emails.add(row.email)
@@ -97,7 +106,11 @@ class ChannelPartner(Document):
 			)
 			if other:
 				# Which partner is not said: the e-mail is enough to find the conflict.
-				frappe.throw(_("Row {0}: {1} already belongs to another channel partner.").format(row.idx, frappe.bold(row.email)))
+				frappe.throw(
+					_("Row {0}: {1} already belongs to another channel partner.").format(
+						row.idx, frappe.bold(row.email)
+					)
+				)
 
 	def on_update(self):
 		self.sync_sales_partner()
@@ -193,7 +206,9 @@ def ensure_contact(row, partner) -> str:
 			"company_name": partner.partner_name,
 			"user": row.user,
 			"email_ids": [{"email_id": row.email, "is_primary": 1}],
-			"links": [{"link_doctype": "Sales Partner", "link_name": partner.sales_partner}] if partner.sales_partner else [],
+			"links": [{"link_doctype": "Sales Partner", "link_name": partner.sales_partner}]
+			if partner.sales_partner
+			else [],
 		}
 	)
 	contact.insert(ignore_permissions=True)

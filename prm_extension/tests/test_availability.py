@@ -1,0 +1,132 @@
+"""The availability check: one call that recognises a company however it is typed and answers
+open / reserved by you / reserved by another partner / house / ambiguous / not found / prospect."""
+
+from __future__ import annotations
+
+import frappe
+
+from prm_extension.api.accounts import check_availability, reserve
+from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, reserve_as, user_of
+
+BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
+
+
+class TestAvailability(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def setUp(self):
+		frappe.set_user(user_of(BETA))
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def _company(self, **values):
+		frappe.set_user("Administrator")
+		suffix = frappe.generate_hash(length=6)
+		doc = make_customer("PRM Zed", **values)
+		doc.customer_name = f"Zedcorp {suffix} Industries GmbH"
+		doc.save()
+		frappe.set_user(user_of(BETA))
+		return doc, suffix
+
+	def test_identity_keys_are_stored_on_customers(self):
+		doc, suffix = self._company(website="https://www.zed-example.de/en", tax_id="DE 811.569.869")
+		self.assertEqual(doc.prm_name_key, f"zedcorp {suffix} industries")
+		self.assertEqual(doc.prm_domain, "zed-example.de")
+		self.assertEqual(doc.prm_tax_key, "DE811569869")
+
+	def test_name_variants_find_the_customer(self):
+		doc, suffix = self._company()
+		for typed in (
+			f"ZEDCORP {suffix} INDUSTRIES",
+			f"Zedcorp {suffix} Industries, Inc.",
+			f"zedcorp-{suffix} industries ltd",
+		):
+			answer = check_availability(query=typed)
+			self.assertEqual((answer["status"], answer["customer"]), ("open", doc.name), typed)
+			self.assertTrue(answer["can_reserve"])
+
+	def test_domain_and_tax_id_find_the_customer(self):
+		domain = f"zed{frappe.generate_hash(length=6)}.example"
+		doc, _suffix = self._company(website=f"{domain}.com", tax_id=f"FR{frappe.generate_hash(length=8)}9")
+		self.assertEqual(check_availability(query=f"sales@{domain}.com")["customer"], doc.name)
+		self.assertEqual(check_availability(query=f"https://{domain}.com/contact")["customer"], doc.name)
+		self.assertEqual(check_availability(tax_id=doc.tax_id.lower())["customer"], doc.name)
+
+	def test_statuses(self):
+		doc, suffix = self._company()
+		name = doc.customer_name
+		self.assertEqual(check_availability(query=name)["status"], "open")
+		res = reserve_as(user_of(BETA), doc.name)
+		mine = check_availability(query=name)
+		self.assertEqual((mine["status"], mine["reservation"]), ("reserved_by_you", res.name))
+		frappe.set_user(user_of(GAMMA))
+		other = check_availability(query=name)
+		self.assertEqual(other["status"], "reserved_by_other")
+		self.assertEqual(str(other["until"]), str(res.expiry_date))
+		self.assertFalse(other["can_reserve"])
+		frappe.set_user("Administrator")
+		house, _ = self._company(prm_is_house_account=1)
+		self.assertEqual(check_availability(query=house.customer_name)["status"], "house")
+
+	def test_ambiguous_and_not_found_and_prospect(self):
+		frappe.set_user("Administrator")
+		word = f"Ambi{frappe.generate_hash(length=6)}"
+		a = make_customer()
+		a.customer_name = f"{word} Ltd"
+		a.save()
+		b = make_customer(territory="PRM France")
+		b.customer_name = f"{word} S.A."
+		b.save()
+		frappe.set_user(user_of(BETA))
+		answer = check_availability(query=word)
+		self.assertEqual(answer["status"], "ambiguous")
+		self.assertEqual({c["customer"] for c in answer["candidates"]}, {a.name, b.name})
+		self.assertEqual(check_availability(query=f"Nobody {word} Co")["status"], "not_found")
+		frappe.set_user("Administrator")
+		lead_name = f"Prospecto {frappe.generate_hash(length=6)}"
+		frappe.get_doc({"doctype": "Lead", "first_name": "Pat", "company_name": f"{lead_name} LLC"}).insert(
+			ignore_permissions=True
+		)
+		frappe.set_user(user_of(BETA))
+		self.assertEqual(check_availability(query=lead_name)["status"], "prospect")
+
+	def test_junk_input_gets_clear_errors(self):
+		for kwargs, fragment in (
+			({"query": ""}, "Enter a company name"),
+			({"query": "Inc."}, "identifies no company"),
+			({"query": "someone@gmail.com"}, "free-mail"),
+			({"query": "a" * 141}, "too long"),
+			({"query": "acme", "territory": "Atlantis"}, "does not exist"),
+		):
+			with self.assertRaises(frappe.ValidationError) as ctx:
+				check_availability(**kwargs)
+			self.assertIn(fragment, str(ctx.exception), kwargs)
+
+	def test_reserve_api_records_refusals(self):
+		doc, _ = self._company()
+		self.assertTrue(reserve(doc.name)["ok"])
+		frappe.set_user(user_of(GAMMA))
+		answer = reserve(doc.name)
+		self.assertFalse(answer["ok"])
+		self.assertIn("reserved by another partner", answer["reason"])
+		logged = frappe.get_doc("Account Reservation", answer["reservation"])
+		self.assertEqual(
+			(logged.status, logged.channel_partner, logged.decision_code),
+			("Rejected", GAMMA, "reserved_by_other"),
+		)
+		self.assertIsNone(logged.live_key)
+		from prm_extension.api.dashboard import refused_requests_this_month
+
+		self.assertGreaterEqual(refused_requests_this_month()["value"], 1)
+
+	def test_manager_view_includes_conflicts(self):
+		doc, _ = self._company()
+		res = reserve_as(user_of(BETA), doc.name)
+		frappe.set_user("Administrator")
+		answer = check_availability(query=doc.customer_name, channel_partner=GAMMA)
+		self.assertEqual(answer["status"], "reserved_by_other")
+		self.assertEqual(answer["conflicts"], [res.name])

@@ -1,0 +1,190 @@
+"""A partner sees and changes only its own partner's data: lists, documents, REST and API answers.
+
+REST requests run in another thread with their own database connection, so this class commits
+its data and deletes it again afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.tests.test_api import FrappeAPITestCase
+
+from prm_extension.tests.utils import ensure_channel, make_customer, reserve_as, user_of
+
+ALPHA, BETA, GAMMA = "PRM Test Alpha", "PRM Test Beta", "PRM Test Gamma"
+
+
+def api_token(user: str) -> str:
+	doc = frappe.get_doc("User", user)
+	secret = frappe.generate_hash(length=16)
+	if not doc.api_key:
+		doc.api_key = frappe.generate_hash(length=15)
+	doc.api_secret = secret
+	doc.flags.ignore_permissions = True
+	doc.save()
+	return f"token {doc.api_key}:{secret}"
+
+
+class TestPartnerIsolation(FrappeAPITestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+		cls.customers = [make_customer("PRM Iso").name for _ in range(3)]
+		cls.beta_res = reserve_as(user_of(BETA), cls.customers[0]).name
+		cls.gamma_res = reserve_as(user_of(GAMMA), cls.customers[1]).name
+		cls.beta_auth = {"Authorization": api_token(user_of(BETA, "user"))}
+		cls.gamma_auth = {"Authorization": api_token(user_of(GAMMA))}
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		frappe.db.delete("Account Reservation", {"customer": ("in", cls.customers)})
+		for name in cls.customers:
+			frappe.delete_doc("Customer", name, force=True)
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		super().tearDown()
+
+	# --- python API as the partner user --------------------------------------------------------
+
+	def test_get_list_shows_only_own_partner(self):
+		frappe.set_user(user_of(BETA, "user"))  # a Partner User, not only the admin
+		rows = frappe.get_list("Account Reservation", fields=["name", "channel_partner"], limit_page_length=0)
+		self.assertIn(self.beta_res, [r.name for r in rows])
+		self.assertEqual({r.channel_partner for r in rows}, {BETA})
+		self.assertEqual(frappe.get_list("Channel Partner", pluck="name"), [BETA])
+
+	def test_get_doc_of_another_partner_is_refused(self):
+		frappe.set_user(user_of(BETA))
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc("Account Reservation", self.gamma_res).check_permission("read")
+		self.assertFalse(frappe.has_permission("Account Reservation", "read", self.gamma_res))
+		self.assertTrue(frappe.has_permission("Account Reservation", "read", self.beta_res))
+		self.assertFalse(frappe.has_permission("Channel Partner", "read", GAMMA))
+
+	def test_release_of_another_partners_reservation_looks_like_missing(self):
+		from prm_extension.api.accounts import release
+
+		frappe.set_user(user_of(BETA))
+		with self.assertRaises(frappe.DoesNotExistError) as ctx:
+			release(self.gamma_res)
+		with self.assertRaises(frappe.DoesNotExistError) as ctx2:
+			release("RES-9999999")
+		# Same answer whether the record exists for someone else or not at all.
+		self.assertEqual(
+			str(ctx.exception).replace(self.gamma_res, "X"), str(ctx2.exception).replace("RES-9999999", "X")
+		)
+		self.assertEqual(frappe.db.get_value("Account Reservation", self.gamma_res, "status"), "Active")
+
+	def test_availability_never_reveals_the_holder(self):
+		from prm_extension.api.accounts import check_availability
+
+		frappe.set_user(user_of(BETA))
+		name = frappe.db.get_value("Customer", self.customers[1], "customer_name")
+		answer = check_availability(query=name)
+		self.assertEqual(answer["status"], "reserved_by_other")
+		dump = json.dumps(answer, default=str)
+		for secret in (GAMMA, self.gamma_res, user_of(GAMMA)):
+			self.assertNotIn(secret, dump)
+		self.assertNotIn("conflicts", answer)
+		self.assertEqual(
+			check_availability(query=frappe.db.get_value("Customer", self.customers[0], "customer_name"))[
+				"status"
+			],
+			"reserved_by_you",
+		)
+
+	def test_user_without_partner_sees_nothing(self):
+		email = "orphan@prm-partner-less.example.com"
+		if not frappe.db.exists("User", email):
+			frappe.get_doc(
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": "Orphan",
+					"user_type": "Website User",
+					"roles": [{"role": "Partner User"}],
+				}
+			).insert(ignore_permissions=True)
+		frappe.set_user(email)
+		self.assertEqual(frappe.get_list("Account Reservation"), [])
+		from prm_extension.api.accounts import check_availability
+
+		with self.assertRaises(frappe.PermissionError):
+			check_availability(query="anything")
+
+	# --- REST -----------------------------------------------------------------------------------
+
+	def test_rest_list_is_scoped(self):
+		r = self.get(
+			self.resource("Account Reservation"),
+			{"fields": json.dumps(["name", "channel_partner"]), "limit_page_length": 0},
+			headers=self.beta_auth,
+		)
+		self.assertEqual(r.status_code, 200, r.text)
+		rows = r.json["data"]
+		self.assertIn(self.beta_res, [row["name"] for row in rows])
+		self.assertEqual({row["channel_partner"] for row in rows}, {BETA})
+
+	def test_rest_document_of_another_partner_is_forbidden(self):
+		r = self.get(self.resource("Account Reservation", self.gamma_res), headers=self.beta_auth)
+		self.assertEqual(r.status_code, 403)
+		self.assertNotIn(GAMMA, r.text)
+		r = self.put(
+			self.resource("Account Reservation", self.gamma_res),
+			{"notes": "mine now"},
+			headers=self.beta_auth,
+		)
+		self.assertEqual(r.status_code, 403)
+		self.assertNotEqual(frappe.db.get_value("Account Reservation", self.gamma_res, "notes"), "mine now")
+		r = self.get(self.resource("Channel Partner", GAMMA), headers=self.beta_auth)
+		self.assertEqual(r.status_code, 403)
+
+	def test_rest_insert_for_another_partner_is_forbidden(self):
+		r = self.post(
+			self.resource("Account Reservation"),
+			{"customer": self.customers[2], "channel_partner": GAMMA},
+			headers=self.beta_auth,
+		)
+		self.assertEqual(r.status_code, 403, r.text)
+		self.assertFalse(
+			frappe.db.exists("Account Reservation", {"customer": self.customers[2], "channel_partner": GAMMA})
+		)
+
+	def test_rest_insert_obeys_the_rules(self):
+		# Gamma's reserved customer cannot be taken by Beta through REST either.
+		r = self.post(
+			self.resource("Account Reservation"), {"customer": self.customers[1]}, headers=self.beta_auth
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("reserved by another partner", r.text)
+		self.assertNotIn(GAMMA, r.text)
+
+	def test_rest_wrong_types_are_refused_clearly(self):
+		r = self.post(
+			self.method("prm_extension.api.accounts.reserve"),
+			{"customer": ["a", "b"]},
+			headers=self.beta_auth,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("customer", r.text)
+		r = self.post(
+			self.method("prm_extension.api.accounts.check_availability"),
+			{"query": "x" * 500},
+			headers=self.beta_auth,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("too long", r.text)
+
+	def test_anonymous_is_refused(self):
+		r = self.get(self.resource("Account Reservation"))
+		self.assertEqual(r.status_code, 403)
+		r = self.post(self.method("prm_extension.api.accounts.check_availability"), {"query": "acme"})
+		self.assertEqual(r.status_code, 403)

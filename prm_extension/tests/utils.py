@@ -1,0 +1,155 @@
+"""Builders for integration tests: a small real channel on the test site.
+
+Shared masters (territory and product trees, tiers, partners with portal users) are created once
+and committed, so that parallel connections and REST requests (which run in other threads with
+their own database connections) see them. Per-test customers carry a random suffix.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+try:  # v16+
+	from frappe.tests import IntegrationTestCase as PRMTestCase  # noqa: F401
+	from frappe.tests import change_settings  # noqa: F401
+except ImportError:  # v15
+	from frappe.tests.utils import FrappeTestCase as PRMTestCase  # noqa: F401
+	from frappe.tests.utils import change_settings  # noqa: F401
+
+TERRITORIES = {
+	"PRM World": "All Territories",
+	"PRM Europe": "PRM World",
+	"PRM Germany": "PRM Europe",
+	"PRM France": "PRM Europe",
+	"PRM Americas": "PRM World",
+	"PRM USA": "PRM Americas",
+}
+ITEM_GROUPS = {
+	"PRM Products": "All Item Groups",
+	"PRM Hardware": "PRM Products",
+	"PRM Servers": "PRM Hardware",
+	"PRM Software": "PRM Products",
+}
+CUSTOMER_GROUPS = {
+	"PRM Enterprise": "All Customer Groups",
+	"PRM Strategic": "PRM Enterprise",
+	"PRM SMB": "All Customer Groups",
+}
+GROUPS = {"PRM World", "PRM Europe", "PRM Americas", "PRM Products", "PRM Hardware", "PRM Enterprise"}
+
+PARTNERS = {
+	# name: (status, territories, product lines, tier)
+	"PRM Test Alpha": ("Active", ["PRM Europe"], ["PRM Hardware"], "PRM Test Silver"),
+	"PRM Test Beta": ("Active", [], [], "PRM Test Gold"),
+	"PRM Test Gamma": ("Active", [], [], "PRM Test Gold"),
+}
+
+
+def user_of(partner: str, role: str = "admin") -> str:
+	slug = partner.lower().replace(" ", "-")
+	return f"{role}@{slug}.example.com"
+
+
+def _tree(doctype: str, field: str, parent_field: str, spec: dict) -> None:
+	for name, parent in spec.items():
+		if not frappe.db.exists(doctype, name):
+			frappe.get_doc(
+				{
+					"doctype": doctype,
+					field: name,
+					parent_field: parent,
+					"is_group": 1 if name in GROUPS else 0,
+				}
+			).insert(ignore_permissions=True)
+
+
+def ensure_channel() -> None:
+	"""Idempotent: masters every test module relies on. Commits."""
+	if frappe.flags.prm_channel_ready:
+		return
+	_tree("Territory", "territory_name", "parent_territory", TERRITORIES)
+	_tree("Item Group", "item_group_name", "parent_item_group", ITEM_GROUPS)
+	_tree("Customer Group", "customer_group_name", "parent_customer_group", CUSTOMER_GROUPS)
+	for tier, rank, limit in (("PRM Test Silver", 1, 3), ("PRM Test Gold", 2, 0)):
+		if not frappe.db.exists("Partner Tier", tier):
+			frappe.get_doc(
+				{
+					"doctype": "Partner Tier",
+					"tier_name": tier,
+					"rank": rank,
+					"max_active_reservations": limit,
+					"reservation_days": 90,
+					"max_extensions": 1,
+					"extension_days": 30,
+				}
+			).insert()
+	for name, (status, territories, lines, tier) in PARTNERS.items():
+		if frappe.db.exists("Channel Partner", name):
+			frappe.db.set_value("Channel Partner", name, "tier", tier)
+			continue
+		make_partner(name, status=status, territories=territories, product_lines=lines, tier=tier)
+	frappe.db.commit()
+	frappe.flags.prm_channel_ready = True
+
+
+def make_partner(name, status="Active", territories=(), product_lines=(), tier=None, members=None):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Channel Partner",
+			"partner_name": name,
+			"partner_type": "Reseller",
+			"status": "Applicant",
+			"tier": tier,
+			"home_territory": "PRM World",
+			"commission_rate": 5,
+			"territories": [{"territory": t} for t in territories],
+			"product_lines": [{"item_group": g} for g in product_lines],
+			"members": members
+			if members is not None
+			else [
+				{
+					"email": user_of(name, "admin"),
+					"full_name": f"{name} Admin",
+					"partner_role": "Partner Admin",
+				},
+				{"email": user_of(name, "user"), "full_name": f"{name} User", "partner_role": "Partner User"},
+			],
+		}
+	).insert()
+	if status != "Applicant":
+		doc.status = status
+		if status in ("Suspended", "Terminated"):
+			doc.status = "Active"
+			doc.save()
+			doc.status = status
+			doc.status_reason = "test"
+		doc.save()
+	return doc
+
+
+def make_customer(prefix="PRM Cust", parent=None, territory="PRM Germany", group="PRM SMB", **values):
+	name = f"{prefix} {frappe.generate_hash(length=6)}"
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": name,
+			"customer_type": "Company",
+			"customer_group": group,
+			"territory": territory,
+			"prm_parent_customer": parent,
+			**values,
+		}
+	).insert(ignore_permissions=True)
+	return doc
+
+
+def reserve_as(user: str, customer: str, **values):
+	"""Insert a reservation as a (portal) user through the normal document lifecycle."""
+	if "territory" in values:
+		values["scope_territory"] = values.pop("territory")
+	current = frappe.session.user
+	frappe.set_user(user)
+	try:
+		return frappe.get_doc({"doctype": "Account Reservation", "customer": customer, **values}).insert()
+	finally:
+		frappe.set_user(current)
