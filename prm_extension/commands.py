@@ -5,9 +5,15 @@ from frappe.commands import get_site, pass_context
 
 
 @click.command("prm-demo-data")
-@click.option("--customers", default=3000, show_default=True, help="Customers to have (corporate families included)")
-@click.option("--partners", default=20, show_default=True, help="Channel partners, each with three portal users")
-@click.option("--reservations", default=400, show_default=True, help="Reservations to create through the rules")
+@click.option(
+	"--customers", default=3000, show_default=True, help="Customers to have (corporate families included)"
+)
+@click.option(
+	"--partners", default=20, show_default=True, help="Channel partners, each with three portal users"
+)
+@click.option(
+	"--reservations", default=400, show_default=True, help="Reservations to create through the rules"
+)
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same channel)")
 @pass_context
 def prm_demo_data(context, customers, partners, reservations, seed):
@@ -24,7 +30,10 @@ def prm_demo_data(context, customers, partners, reservations, seed):
 	try:
 		started = time.monotonic()
 		result = make_demo(customers=customers, partners=partners, reservations=reservations, seed=seed)
-		click.echo(f"{result} in {time.monotonic() - started:.0f} s")
+		click.echo(
+			f"{len(result['partners'])} partners, {result['customers']} customers, reservations {result['reservations']}"
+			f" in {time.monotonic() - started:.0f} s"
+		)
 	finally:
 		frappe.destroy()
 

@@ -55,10 +55,39 @@ TIERS = [
 	("Gold", 3, 150, 90, 2, 45),
 	("Platinum", 4, 0, 180, 3, 60),
 ]
-SEGMENTS = ["Logistics", "Health", "Retail", "Energy", "Foods", "Robotics", "Textiles", "Labs", "Motors", "Media"]
+SEGMENTS = [
+	"Logistics",
+	"Health",
+	"Retail",
+	"Energy",
+	"Foods",
+	"Robotics",
+	"Textiles",
+	"Labs",
+	"Motors",
+	"Media",
+]
 STEMS = [
-	"Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent", "Hooli",
-	"Vandelay", "Wonka", "Oscorp", "Nakatomi", "Gringotts", "Monarch", "Aperture", "Massive", "Dunder", "Sterling",
+	"Acme",
+	"Globex",
+	"Initech",
+	"Umbrella",
+	"Stark",
+	"Wayne",
+	"Tyrell",
+	"Cyberdyne",
+	"Soylent",
+	"Hooli",
+	"Vandelay",
+	"Wonka",
+	"Oscorp",
+	"Nakatomi",
+	"Gringotts",
+	"Monarch",
+	"Aperture",
+	"Massive",
+	"Dunder",
+	"Sterling",
 ]
 SUFFIXES = ["Inc.", "GmbH", "Ltd", "S.A.", "AG", "Pvt Ltd", "KK", "LLC", "SAS", "Pty Ltd"]
 LEAVES = [r for r in REGIONS if r not in {v for v in REGIONS.values() if v}]
@@ -70,7 +99,12 @@ def _tree(doctype: str, field: str, parent_field: str, root_parent: str, spec: d
 		if frappe.db.exists(doctype, name):
 			continue
 		frappe.get_doc(
-			{"doctype": doctype, field: name, parent_field: parent or root_parent, "is_group": 1 if name in parents else 0}
+			{
+				"doctype": doctype,
+				field: name,
+				parent_field: parent or root_parent,
+				"is_group": 1 if name in parents else 0,
+			}
 		).insert(ignore_permissions=True)
 
 
@@ -80,7 +114,11 @@ def make_masters() -> None:
 	for name in ("PRM Demo Enterprise", "PRM Demo Commercial"):
 		if not frappe.db.exists("Customer Group", name):
 			frappe.get_doc(
-				{"doctype": "Customer Group", "customer_group_name": name, "parent_customer_group": "All Customer Groups"}
+				{
+					"doctype": "Customer Group",
+					"customer_group_name": name,
+					"parent_customer_group": "All Customer Groups",
+				}
 			).insert(ignore_permissions=True)
 	for name, rank, limit, days, ext, ext_days in TIERS:
 		if not frappe.db.exists("Partner Tier", name):
@@ -100,8 +138,20 @@ def make_masters() -> None:
 def make_partners(count: int, rng: random.Random) -> list[str]:
 	names = []
 	kinds = ["Reseller", "Distributor", "Referral", "MSP", "System Integrator"]
-	countries = ["Germany", "France", "United Kingdom", "US East", "US West", "India", "Japan", "Australia", "Brazil", "Canada"]
+	countries = [
+		"Germany",
+		"France",
+		"United Kingdom",
+		"US East",
+		"US West",
+		"India",
+		"Japan",
+		"Australia",
+		"Brazil",
+		"Canada",
+	]
 	frappe.flags.prm_no_welcome = True
+	frappe.flags.in_import = True  # a bulk load: skip frappe's 60-users-a-minute throttle
 	for i in range(count):
 		name = f"{rng.choice(['North', 'Blue', 'Bright', 'Summit', 'Pioneer', 'Vertex', 'Nimbus', 'Harbor'])} {rng.choice(['Systems', 'Networks', 'Solutions', 'IT', 'Digital'])} {i + 1:02d}"
 		names.append(name)
@@ -122,13 +172,27 @@ def make_partners(count: int, rng: random.Random) -> list[str]:
 				"commission_rate": rng.choice([5, 7.5, 10, 12]),
 				"website": f"https://www.{slug}.example",
 				"territories": [{"territory": regional}] if i % 4 else [],
-				"product_lines": [{"item_group": g} for g in rng.sample(["Networking", "Storage", "Cloud Services"], k=2)]
+				"product_lines": [
+					{"item_group": g} for g in rng.sample(["Networking", "Storage", "Cloud Services"], k=2)
+				]
 				if i % 2
 				else [],
 				"members": [
-					{"email": f"admin@{slug}.example", "full_name": f"Alex Admin {i + 1:02d}", "partner_role": "Partner Admin"},
-					{"email": f"rep1@{slug}.example", "full_name": f"Robin Rep {i + 1:02d}", "partner_role": "Partner User"},
-					{"email": f"rep2@{slug}.example", "full_name": f"Sam Seller {i + 1:02d}", "partner_role": "Partner User"},
+					{
+						"email": f"admin@{slug}.example",
+						"full_name": f"Alex Admin {i + 1:02d}",
+						"partner_role": "Partner Admin",
+					},
+					{
+						"email": f"rep1@{slug}.example",
+						"full_name": f"Robin Rep {i + 1:02d}",
+						"partner_role": "Partner User",
+					},
+					{
+						"email": f"rep2@{slug}.example",
+						"full_name": f"Sam Seller {i + 1:02d}",
+						"partner_role": "Partner User",
+					},
 				],
 			}
 		)
@@ -141,6 +205,7 @@ def make_partners(count: int, rng: random.Random) -> list[str]:
 			doc.status, doc.status_reason = "Suspended", "Certification lapsed"
 			doc.save(ignore_permissions=True)
 	frappe.flags.prm_no_welcome = False
+	frappe.flags.in_import = False
 	return names
 
 
@@ -182,13 +247,26 @@ def customer_rows(count: int, rng: random.Random, start: int = 0, tag: str = DEM
 		territory = rng.choice(LEAVES)
 		if rng.random() < 0.25:
 			root = f"{base} Group {rng.choice(SUFFIXES)}"
-			add(root, None, None, REGIONS[territory] or territory, "PRM Demo Enterprise", house=1 if rng.random() < 0.05 else 0)
+			add(
+				root,
+				None,
+				None,
+				REGIONS[territory] or territory,
+				"PRM Demo Enterprise",
+				house=1 if rng.random() < 0.05 else 0,
+			)
 			for j in range(rng.randint(1, 6)):
 				sub_territory = rng.choice(LEAVES)
 				sub = f"{base} {sub_territory} {j + 1} {rng.choice(SUFFIXES)}"
 				add(sub, root, root, sub_territory, "PRM Demo Enterprise")
 				if rng.random() < 0.3:
-					add(f"{base} {sub_territory} Office {j + 1}", sub, root, sub_territory, "PRM Demo Enterprise")
+					add(
+						f"{base} {sub_territory} Office {j + 1}",
+						sub,
+						root,
+						sub_territory,
+						"PRM Demo Enterprise",
+					)
 		else:
 			add(f"{base} {rng.choice(SUFFIXES)}", None, None, territory, "PRM Demo Commercial")
 	return rows[:count]  # parents precede their subsidiaries, so a cut never orphans one
@@ -207,17 +285,40 @@ def make_reservations(partners: list[str], customers: list[dict], rng: random.Ra
 
 	counts = {"Active": 0, "Requested": 0, "Expired": 0, "Released": 0, "Rejected": 0}
 	active_partners = [p for p in partners if frappe.db.get_value("Channel Partner", p, "status") == "Active"]
-	users = {p: frappe.db.get_value("Channel Partner Member", {"parent": p, "partner_role": "Partner Admin"}, "user") for p in active_partners}
+	users = {
+		p: frappe.db.get_value(
+			"Channel Partner Member", {"parent": p, "partner_role": "Partner Admin"}, "user"
+		)
+		for p in active_partners
+	}
 	candidates = [c for c in customers if not c["prm_is_house_account"]]
 	rng.shuffle(candidates)
+	nodes = {t.name: (t.lft, t.rgt) for t in frappe.get_all("Territory", fields=["name", "lft", "rgt"])}
+	scope = {}
+	for p in active_partners:
+		terrs = frappe.get_all("Channel Partner Territory", {"parent": p}, pluck="territory")
+		lines = frappe.get_all("Channel Partner Product Line", {"parent": p}, pluck="item_group")
+		scope[p] = ([nodes[t] for t in terrs], lines)
+
+	def covers(p, territory):
+		terrs = scope[p][0]
+		lft, rgt = nodes.get(territory, (0, 0))
+		return not terrs or any(a <= lft and rgt <= b for a, b in terrs)
+
 	made = []
-	for cust in candidates[: target * 2]:
+	for cust in candidates[: target * 3]:
 		if len(made) >= target:
 			break
-		partner = rng.choice(active_partners)
+		eligible = [p for p in active_partners if covers(p, cust["territory"])]
+		if not eligible:
+			continue
+		partner = rng.choice(eligible)
+		lines = scope[partner][1]
 		frappe.set_user(users[partner])
 		try:
-			answer = reserve(cust["name"], territory=cust["territory"])
+			answer = reserve(
+				cust["name"], territory=cust["territory"], product_line=rng.choice(lines) if lines else None
+			)
 		except frappe.ValidationError:
 			frappe.db.rollback(save_point="prm_reserve")
 			continue
@@ -240,15 +341,21 @@ def make_reservations(partners: list[str], customers: list[dict], rng: random.Ra
 	rng.shuffle(made)
 	fifth = max(1, len(made) // 5)
 	for name in made[:fifth]:
-		frappe.db.set_value("Account Reservation", name, "expiry_date", add_days(nowdate(), -rng.randint(1, 60)))
+		frappe.db.set_value(
+			"Account Reservation", name, "expiry_date", add_days(nowdate(), -rng.randint(1, 60))
+		)
 	expire_reservations()
 	for name in made[fifth : 2 * fifth]:
 		doc = frappe.get_doc("Account Reservation", name)
 		doc.release()
 	for name in made[2 * fifth : 2 * fifth + fifth // 2]:
-		frappe.db.set_value("Account Reservation", name, {"status": "Requested", "start_date": None, "expiry_date": None})
+		frappe.db.set_value(
+			"Account Reservation", name, {"status": "Requested", "start_date": None, "expiry_date": None}
+		)
 	for name in made[2 * fifth + fifth // 2 : 3 * fifth]:
-		frappe.db.set_value("Account Reservation", name, "expiry_date", add_days(nowdate(), rng.randint(0, 13)))
+		frappe.db.set_value(
+			"Account Reservation", name, "expiry_date", add_days(nowdate(), rng.randint(0, 13))
+		)
 	for status in counts:
 		counts[status] = frappe.db.count("Account Reservation", {"status": status})
 	return counts
@@ -260,8 +367,12 @@ def make_demo(customers: int = 3000, partners: int = 20, reservations: int = 400
 	make_masters()
 	partner_names = make_partners(partners, rng)
 	frappe.db.commit()
-	existing = frappe.db.count("Customer", {"customer_group": ("in", ["PRM Demo Enterprise", "PRM Demo Commercial"])})
-	rows = customer_rows(max(0, customers - existing), rng, start=existing * 10) if customers > existing else []
+	existing = frappe.db.count(
+		"Customer", {"customer_group": ("in", ["PRM Demo Enterprise", "PRM Demo Commercial"])}
+	)
+	rows = (
+		customer_rows(max(0, customers - existing), rng, start=existing * 10) if customers > existing else []
+	)
 	if rows:
 		insert_customers(rows)
 		frappe.db.commit()
@@ -273,4 +384,4 @@ def make_demo(customers: int = 3000, partners: int = 20, reservations: int = 400
 	)
 	counts = make_reservations(partner_names, pool, rng, reservations)
 	frappe.db.commit()
-	return {"partners": len(partner_names), "customers": customers, "reservations": counts}
+	return {"partners": partner_names, "customers": customers, "reservations": counts}

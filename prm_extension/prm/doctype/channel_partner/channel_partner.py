@@ -88,6 +88,10 @@ class ChannelPartner(Document):
 	def validate_members(self):
 		emails = set()
 		for row in self.members:
+			if row.enabled is None:  # Data Import skips field defaults
+				row.enabled = 1
+			if not row.partner_role:
+				row.partner_role = "Partner User"
 			row.email = (row.email or "").strip().lower()
 			row.full_name = (row.full_name or "").strip()
 			if not validate_email_address(row.email):

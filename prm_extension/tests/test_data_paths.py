@@ -1,0 +1,166 @@
+"""Other ways in and out: Data Import obeys the rules, the workspace cards count the right rows,
+and the demo command builds a channel."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, reserve_as, user_of
+
+BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
+
+
+class TestDataImport(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def test_data_import_enforces_the_rules(self):
+		taken = make_customer("PRM Imp")
+		house = make_customer("PRM Imp House", prm_is_house_account=1)
+		free = make_customer("PRM Imp Free")
+		frappe.db.commit()  # the importer commits and rolls back per row
+		csv = "\n".join(
+			[
+				"Channel Partner,Customer",
+				f'"{BETA}","{taken.name}"',
+				f'"{GAMMA}","{taken.name}"',
+				f'"{GAMMA}","{house.name}"',
+				f'"{GAMMA}","{free.name}"',
+			]
+		)
+		file = frappe.get_doc(
+			{
+				"doctype": "File",
+				"file_name": f"reservations-{frappe.generate_hash(length=6)}.csv",
+				"content": csv,
+				"is_private": 1,
+			}
+		).insert()
+		data_import = frappe.get_doc(
+			{
+				"doctype": "Data Import",
+				"import_type": "Insert New Records",
+				"reference_doctype": "Account Reservation",
+				"import_file": file.file_url,
+			}
+		).insert()
+		frappe.db.commit()
+		data_import.start_import()
+		data_import.reload()
+		self.assertEqual(data_import.status, "Partial Success")
+		self.assertEqual(
+			frappe.db.get_value(
+				"Account Reservation", {"customer": taken.name, "status": "Active"}, "channel_partner"
+			),
+			BETA,
+		)
+		self.assertEqual(
+			frappe.db.get_value("Account Reservation", {"customer": free.name}, "status"), "Active"
+		)
+		self.assertFalse(frappe.db.exists("Account Reservation", {"customer": house.name}))
+		logs = frappe.get_all(
+			"Data Import Log", {"data_import": data_import.name, "success": 0}, ["messages", "row_indexes"]
+		)
+		self.assertEqual(len(logs), 2)
+		messages = " ".join(log.messages or "" for log in logs)
+		self.assertIn("reserved by another partner", messages)
+		self.assertIn("house account", messages)
+		# clean up what the importer committed
+		frappe.db.delete("Account Reservation", {"customer": ("in", [taken.name, house.name, free.name])})
+		for c in (taken, house, free):
+			frappe.delete_doc("Customer", c.name, force=True)
+		frappe.db.commit()
+
+
+class TestWorkspaceCards(PRMTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def test_cards_count_what_they_say(self):
+		from prm_extension.api.dashboard import refused_requests_this_month, reservations_expiring_soon
+
+		before = reservations_expiring_soon()["value"]
+		soon = reserve_as(user_of(BETA), make_customer().name)
+		soon.db_set("expiry_date", add_days(nowdate(), 5))
+		later = reserve_as(user_of(BETA), make_customer().name)
+		later.db_set("expiry_date", add_days(nowdate(), 40))
+		self.assertEqual(reservations_expiring_soon()["value"], before + 1)
+
+		from prm_extension.api.accounts import reserve
+
+		refused_before = refused_requests_this_month()["value"]
+		frappe.set_user(user_of(GAMMA))
+		self.assertFalse(reserve(soon.customer)["ok"])
+		frappe.set_user("Administrator")
+		self.assertEqual(refused_requests_this_month()["value"], refused_before + 1)
+
+	def test_partner_sees_only_its_own_figures(self):
+		from prm_extension.api.dashboard import reservations_expiring_soon
+
+		res = reserve_as(user_of(GAMMA), make_customer().name)
+		res.db_set("expiry_date", add_days(nowdate(), 3))
+		frappe.set_user(user_of(BETA))
+		beta_view = reservations_expiring_soon()["value"]
+		frappe.set_user(user_of(GAMMA))
+		gamma_view = reservations_expiring_soon()["value"]
+		frappe.set_user("Administrator")
+		total = reservations_expiring_soon()["value"]
+		own = frappe.db.count(
+			"Account Reservation",
+			{
+				"channel_partner": BETA,
+				"status": "Active",
+				"expiry_date": ("between", [nowdate(), add_days(nowdate(), 14)]),
+			},
+		)
+		self.assertEqual(beta_view, own)
+		self.assertGreaterEqual(total, beta_view + gamma_view)
+		self.assertGreaterEqual(gamma_view, 1)
+
+	def test_workspace_and_cards_are_installed(self):
+		ws = frappe.get_doc("Workspace", "PRM")
+		cards = {c.number_card_name for c in ws.number_cards}
+		self.assertEqual(
+			cards,
+			{
+				"Active Reservations",
+				"Reservations Expiring in 14 Days",
+				"Refused Requests This Month",
+				"Active Channel Partners",
+			},
+		)
+		for card in cards:
+			self.assertTrue(frappe.db.exists("Number Card", card))
+		content = json.loads(ws.content)
+		self.assertTrue(any(b["type"] == "number_card" for b in content))
+
+
+class TestDemoData(PRMTestCase):
+	def test_demo_channel_builds_every_state(self):
+		from prm_extension.demo.channel import customer_rows, make_demo
+
+		rows = customer_rows(200, random.Random(1), start=10**6)
+		names = {r["name"] for r in rows}
+		children = [r for r in rows if r["prm_parent_customer"]]
+		self.assertTrue(children, "families expected")
+		self.assertTrue(all(r["prm_parent_customer"] in names for r in children))
+		self.assertTrue(all(r["prm_root_customer"] in names for r in rows))
+
+		result = make_demo(customers=frappe.db.count("Customer") + 300, partners=6, reservations=40, seed=3)
+		counts = result["reservations"]
+		for status in ("Active", "Requested", "Expired", "Released", "Rejected"):
+			self.assertGreater(counts[status], 0, status)
+		self.assertEqual(len(result["partners"]), 6)
+		for partner in result["partners"]:
+			admin = frappe.db.get_value(
+				"Channel Partner Member", {"partner_role": "Partner Admin", "parent": partner}, "user"
+			)
+			self.assertIn("Partner Admin", frappe.get_roles(admin))
