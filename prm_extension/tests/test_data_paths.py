@@ -164,3 +164,25 @@ class TestDemoData(PRMTestCase):
 				"Channel Partner Member", {"partner_role": "Partner Admin", "parent": partner}, "user"
 			)
 			self.assertIn("Partner Admin", frappe.get_roles(admin))
+
+
+class TestManagerAccess(PRMTestCase):
+	def test_prm_manager_reaches_what_the_forms_need(self):
+		email = "channel.manager@prm-vendor.example.com"
+		if not frappe.db.exists("User", email):
+			frappe.get_doc(
+				{"doctype": "User", "email": email, "first_name": "Channel", "roles": [{"role": "PRM Manager"}]}
+			).insert(ignore_permissions=True)
+		cust = make_customer()
+		frappe.set_user(email)
+		try:
+			self.assertTrue(frappe.has_permission("Customer", "write", cust.name))
+			self.assertTrue(frappe.has_permission("Territory", "read"))
+			self.assertTrue(frappe.has_permission("Account Reservation", "create"))
+			res = frappe.get_doc(
+				{"doctype": "Account Reservation", "customer": cust.name, "channel_partner": BETA}
+			).insert()
+			self.assertEqual(res.status, "Active")
+			self.assertIn(res.name, frappe.get_list("Account Reservation", pluck="name", limit_page_length=0))
+		finally:
+			frappe.set_user("Administrator")
