@@ -154,7 +154,15 @@ export async function openPage(browser, cfg, label) {
 	page.on("console", (msg) => {
 		if (msg.type() === "error") log.consoleErrors.push(`${label}: ${msg.text()} @ ${msg.location().url || ""}`);
 	});
-	page.on("dialog", (d) => log.unexpectedDialog?.(d));
+	// Dialogs: the test arms `log.onDialog` when it expects one; any other dialog is recorded and dismissed.
+	log.dialogs = [];
+	page.on("dialog", async (d) => {
+		log.dialogs.push(`${d.type()}: ${d.message()}`);
+		const handler = log.onDialog;
+		log.onDialog = null;
+		if (handler) await handler(d);
+		else await d.dismiss();
+	});
 	return { context, page, log };
 }
 

@@ -1,5 +1,17 @@
+"""Partner Tier: a partner level and the benefits the rules read."""
+
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 
 class PartnerTier(Document):
-	pass
+	def validate(self):
+		self.tier_name = (self.tier_name or "").strip()
+		for field in ("max_active_reservations", "reservation_days", "max_extensions", "extension_days"):
+			if (self.get(field) or 0) < 0:
+				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))))
+		if self.max_extensions and not self.extension_days and not frappe.db.get_single_value(
+			"PRM Settings", "default_extension_days"
+		):
+			frappe.throw(_("Set Days per Extension when extensions are allowed."))
