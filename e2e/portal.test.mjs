@@ -41,13 +41,23 @@ function covers(tree, allowed, territory) {
 	});
 }
 
+/** Is `response` the answer to a frappe.call of prm_extension.api.accounts.<method>? On website pages
+ * frappe.call sends `cmd=<method>` to "/" (query string for GET, form body for POST). */
+function isCall(response, method) {
+	const request = response.request();
+	const cmd = `prm_extension.api.accounts.${method}`;
+	const params = new URL(request.url()).searchParams;
+	if (params.get("cmd") === cmd) return true;
+	return new URLSearchParams(request.postData() || "").get("cmd") === cmd || new URL(request.url()).pathname === `/api/method/${cmd}`;
+}
+
 /** Type `text` into the search box and wait for the verdict naming `customerName`. */
 async function checkAccount(page, text, customerName) {
 	const input = page.locator("#prm-query");
 	await input.fill("");
 	const answered = page.waitForResponse(
 		(r) =>
-			r.url().includes("prm_extension.api.accounts.check_availability") &&
+			isCall(r, "check_availability") &&
 			new URL(r.url()).searchParams.get("query") === text,
 	);
 	await input.pressSequentially(text, { delay: 15 });
@@ -156,7 +166,7 @@ describe("partner portal /partner/accounts", { timeout: 10 * TIMEOUT }, () => {
 		await screenshot(page, cfg, "partner-accounts-open-verdict-1280.png");
 		await screenshot(page, cfg, "partner-accounts-open-verdict-390.png", 390);
 
-		const reserved = page.waitForResponse((r) => r.url().includes("prm_extension.api.accounts.reserve"));
+		const reserved = page.waitForResponse((r) => isCall(r, "reserve"));
 		const reloaded = page.waitForEvent("load", { timeout: 20000 });
 		await reserve.click();
 		const body = await (await reserved).json();
@@ -274,7 +284,7 @@ describe("partner portal /partner/accounts", { timeout: 10 * TIMEOUT }, () => {
 			confirmText = `${d.type()}: ${d.message()}`;
 			await d.accept();
 		};
-		const released = page.waitForResponse((r) => r.url().includes("prm_extension.api.accounts.release"));
+		const released = page.waitForResponse((r) => isCall(r, "release"));
 		const reloaded = page.waitForEvent("load", { timeout: 20000 });
 		await row.locator(".prm-release").click();
 		assert.equal((await released).status(), 200);

@@ -15,6 +15,23 @@ export_python_type_annotations = True
 fixtures = [
 	{"dt": "Role", "filters": [["name", "in", ["PRM Manager", "Partner Admin", "Partner User"]]]},
 	{"dt": "Custom Field", "filters": [["module", "=", "PRM"]]},
+	{
+		"dt": "Workflow State",
+		"filters": [
+			[
+				"name",
+				"in",
+				["Draft", "Submitted", "Returned", "Rejected", "Approved", "Won", "Lost", "Expired"],
+			]
+		],
+	},
+	{
+		"dt": "Workflow Action Master",
+		"filters": [
+			["name", "in", ["Submit", "Resubmit", "Approve", "Reject", "Return", "Mark Won", "Mark Lost"]]
+		],
+	},
+	{"dt": "Workflow", "filters": [["name", "=", "Deal Registration Approval"]]},
 ]
 
 after_install = "prm_extension.install.after_install"
@@ -28,20 +45,36 @@ doc_events = {
 	},
 	"Lead": {"validate": "prm_extension.overrides.identity_keys.set_lead_keys"},
 	"Prospect": {"validate": "prm_extension.overrides.identity_keys.set_prospect_keys"},
+	# Registered deals: attribute the partner on sales documents, and close deals on invoices.
+	"Quotation": {
+		"validate": "prm_extension.overrides.sales_documents.attribute_partner",
+		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
+	},
+	"Sales Order": {
+		"validate": "prm_extension.overrides.sales_documents.attribute_partner",
+		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
+	},
+	"Sales Invoice": {
+		"validate": "prm_extension.overrides.sales_documents.attribute_partner",
+		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
+		"on_cancel": "prm_extension.overrides.sales_documents.unlink_from_deal",
+	},
 }
 
 # One partner scope feeds both list conditions and document checks (prm_extension/permissions.py).
 permission_query_conditions = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_query",
 	"Channel Partner": "prm_extension.permissions.channel_partner_query",
+	"Deal Registration": "prm_extension.permissions.deal_registration_query",
 }
 has_permission = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
 	"Channel Partner": "prm_extension.permissions.channel_partner_has_permission",
+	"Deal Registration": "prm_extension.permissions.deal_registration_has_permission",
 }
 
 scheduler_events = {
-	"daily": ["prm_extension.tasks.schedule_reservation_expiry"],
+	"daily": ["prm_extension.tasks.schedule_reservation_expiry", "prm_extension.tasks.schedule_deal_expiry"],
 }
 
 # Partner portal (website users with the Partner Admin / Partner User roles)

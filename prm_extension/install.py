@@ -26,21 +26,25 @@ def after_migrate():
 
 
 def ensure_settings():
-	settings = frappe.get_single("PRM Settings")
-	if settings.default_reservation_days:
+	"""Give every PRM Settings field that was never saved its default (new fields of an update
+	included); values a manager has set are kept."""
+	meta = frappe.get_meta("PRM Settings")
+	stored = set(frappe.db.sql_list("select field from `tabSingles` where doctype = 'PRM Settings'"))
+	missing = {
+		df.fieldname: df.default
+		for df in meta.fields
+		if df.default is not None and df.fieldname not in stored
+	}
+	if not missing:
 		return
-	settings.update(
-		{
-			"default_reservation_days": 90,
-			"default_max_extensions": 1,
-			"default_extension_days": 30,
-			"expiry_reminder_days": 14,
-			"max_match_candidates": 20,
-			"reservation_approval": settings.reservation_approval or "Automatic",
-			"hierarchy_policy": settings.hierarchy_policy or "Parent covers subsidiaries",
-			"house_inherits_to_subsidiaries": 1,
-		}
-	)
+	settings = frappe.get_single("PRM Settings")
+	for fieldname, default in missing.items():
+		settings.set(
+			fieldname,
+			frappe.utils.cint(default)
+			if meta.get_field(fieldname).fieldtype in ("Int", "Check")
+			else default,
+		)
 	settings.flags.ignore_permissions = True
 	settings.save()
 
@@ -49,7 +53,9 @@ def ensure_manager_access(role: str = "PRM Manager"):
 	for doctype, rights in MANAGER_ACCESS.items():
 		if not frappe.db.exists("DocType", doctype):
 			continue
-		exists = frappe.db.exists("Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0})
+		exists = frappe.db.exists(
+			"Custom DocPerm", {"parent": doctype, "role": role, "permlevel": 0, "if_owner": 0}
+		)
 		if not exists:
 			add_permission(doctype, role, 0)
 		for right in rights:

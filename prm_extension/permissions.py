@@ -69,3 +69,15 @@ def channel_partner_query(user: str | None = None) -> str:
 
 def channel_partner_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	return _allows(doc, "name", user)
+
+
+def deal_registration_criterion(user: str | None = None) -> Criterion | None:
+	return _criterion("Deal Registration", "channel_partner", user)
+
+
+def deal_registration_query(user: str | None = None) -> str:
+	return _query("Deal Registration", "channel_partner", user)
+
+
+def deal_registration_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)

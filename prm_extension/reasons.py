@@ -5,7 +5,6 @@ Messages name the rule that decided, never another partner or its reservation.
 
 from __future__ import annotations
 
-import frappe
 from frappe import _
 from frappe.utils import formatdate
 
@@ -30,6 +29,8 @@ def explain(decision: Decision) -> str:
 	code = decision.code
 	if code == "open":
 		return _("The account is open: you can reserve it.")
+	if code == "granted":
+		return _("Reserved: no other partner held this account for this scope.")
 	if code == "partner_not_active":
 		return _("Your partner account is {0}: only Active partners can reserve accounts.").format(
 			_(p.get("status") or "")
@@ -47,13 +48,11 @@ def explain(decision: Decision) -> str:
 	if code == "territory_required":
 		return _("Choose a territory: your partnership covers only some territories.")
 	if code == "territory_not_authorised":
-		return _("Your partnership does not cover the territory {0}.").format(frappe.bold(p.get("territory")))
+		return _('Your partnership does not cover the territory "{0}".').format(p.get("territory"))
 	if code == "product_line_required":
 		return _("Choose a product line: your partnership covers only some product lines.")
 	if code == "product_line_not_authorised":
-		return _("Your partnership does not cover the product line {0}.").format(
-			frappe.bold(p.get("product_line"))
-		)
+		return _('Your partnership does not cover the product line "{0}".').format(p.get("product_line"))
 	if code == "reserved_by_other":
 		if p.get("pending"):
 			return _("Another partner has a pending request for this account{0}.").format(_via(p))
@@ -81,3 +80,70 @@ def explain(decision: Decision) -> str:
 	if code == "rejected_by_manager":
 		return _("Rejected by a channel manager.")
 	return _("Refused by the reservation rules ({0}).").format(code)
+
+
+# --- Deal registration ------------------------------------------------------------------------
+
+
+def explain_input_error(error) -> str:
+	p = error.params
+	return {
+		"customer_required": lambda: _("Choose the end customer, or type the name of a new prospect."),
+		"products_required": lambda: _("Add at least one product."),
+		"too_many_lines": lambda: _("A registration can have at most {0} product lines.").format(
+			p.get("max")
+		),
+		"qty_not_positive": lambda: _("Row {0}: the quantity must be more than zero.").format(p.get("row")),
+		"qty_absurd": lambda: _("Row {0}: the quantity is implausibly large.").format(p.get("row")),
+		"rate_negative": lambda: _("Row {0}: the expected rate cannot be negative.").format(p.get("row")),
+		"amount_absurd": lambda: _("Row {0}: the amount is implausibly large.").format(p.get("row")),
+		"value_absurd": lambda: _("The expected value is implausibly large."),
+		"close_date_required": lambda: _("Enter the expected close date."),
+		"close_date_past": lambda: _("The expected close date {0} is in the past.").format(
+			formatdate(p.get("date"))
+		),
+		"close_date_far": lambda: _("The expected close date {0} is more than three years away.").format(
+			formatdate(p.get("date"))
+		),
+		"currency_mismatch": lambda: _("The currency {0} is not accepted for this company; use {1}.").format(
+			p.get("currency"), ", ".join(p.get("allowed") or [])
+		),
+	}.get(error.code, lambda: error.code)()
+
+
+def explain_check(check) -> str:
+	p = check.params
+	code = check.code
+	if code == "ok":
+		return _("Passed.")
+	if code == "partner_not_active":
+		return _("Your partner account is {0}: only Active partners can register deals.").format(
+			_(p.get("status") or "")
+		)
+	if code == "territory_not_authorised":
+		return _('Your partnership does not cover the territory "{0}".').format(p.get("territory"))
+	if code == "product_line_not_authorised":
+		return _("Your partnership does not cover these product lines: {0}.").format(
+			", ".join(p.get("product_lines") or [])
+		)
+	if code == "house_account":
+		return _("This customer is served directly by the vendor (house account).")
+	if code == "reserved_by_other":
+		return _("This account is reserved by another partner for an overlapping territory or product line.")
+	if code == "registered_by_other":
+		if p.get("until"):
+			return _(
+				"Another partner registered a deal for this customer and product line first; it is protected until {0}."
+			).format(formatdate(p["until"]))
+		return _("Another partner registered a deal for this customer and product line first.")
+	if code == "registered_by_other_wait":
+		return _(
+			"Another partner registered a deal for this customer and product line first; yours waits until that one closes."
+		)
+	if code == "duplicate_own":
+		return _("You already have an open or approved registration for this customer and product line.")
+	if code == "direct_opportunity":
+		return _(
+			"The vendor's own sales team is already working an opportunity with this customer; a channel manager will decide."
+		)
+	return code

@@ -74,3 +74,45 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 			description=f"{done}/{total}",
 		)
 	return done
+
+
+def schedule_deal_expiry() -> None:
+	frappe.enqueue(
+		"prm_extension.tasks.expire_deals",
+		queue="long",
+		job_id="prm_expire_deals",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+
+
+def expire_deals(today: str | None = None, batch_size: int = BATCH_SIZE) -> int:
+	"""Approved registrations whose protection ended become Expired (their discount ends too)."""
+	today = today or nowdate()
+	reg = frappe.qb.DocType("Deal Registration")
+	done = 0
+	while True:
+		names = [
+			r[0]
+			for r in frappe.qb.from_(reg)
+			.select(reg.name)
+			.where((reg.status == "Approved") & (reg.docstatus == 1) & (reg.protection_until < today))
+			.limit(batch_size)
+			.run()
+		]
+		if not names:
+			break
+		for name in names:
+			try:
+				frappe.get_doc("Deal Registration", name).close(
+					"Expired", frappe._("The protection period ended.")
+				)
+			except Exception:
+				frappe.db.rollback()
+				frappe.log_error(f"Could not expire deal registration {name}")
+				frappe.db.set_value("Deal Registration", name, "status", "Expired")
+		done += len(names)
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+		frappe.publish_progress(100, title=frappe._("Expiring deal registrations"), description=str(done))
+	return done

@@ -173,6 +173,16 @@ def test_hierarchy_policies(policy, existing_on, expected):
 	assert availability(d) == expected
 
 
+def test_taken_accounts_are_reported_even_to_unauthorised_partners():
+	"""Authorisation is checked after conflicts: a partner restricted to other product lines or
+	territories still learns that an account is taken, and an untaken one is 'restricted'."""
+	p = partner(territories=(FRANCE,), product_lines=(SOFTWARE,))
+	r = live("RES-1", "P2", "Acme Germany", GERMANY)
+	assert availability(decide(p, account(), Scope(GERMANY, None), [r], Settings())) == "reserved_by_other"
+	d = decide(p, account(), Scope(GERMANY, None), [], Settings())
+	assert (d.code, availability(d)) == ("territory_not_authorised", "restricted")
+
+
 def test_tier_limit_counts_live_reservations():
 	p = partner(max_active_reservations=3, live_reservations=3)
 	assert decide(p, account(), Scope(), [], Settings()).code == "tier_limit_reached"

@@ -4,7 +4,7 @@ import frappe
 from frappe.query_builder.functions import Count
 from frappe.utils import add_days, get_first_day, nowdate
 
-from prm_extension.permissions import account_reservation_criterion
+from prm_extension.permissions import account_reservation_criterion, deal_registration_criterion
 
 
 def _count(conditions) -> int:
@@ -35,3 +35,21 @@ def refused_requests_this_month(filters: str | dict | None = None) -> dict:
 	res = frappe.qb.DocType("Account Reservation")
 	value = _count((res.status == "Rejected") & (res.creation >= get_first_day(nowdate())))
 	return {"value": value, "fieldtype": "Int"}
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def deals_won_this_quarter(filters: str | dict | None = None) -> dict:
+	from frappe.utils import get_quarter_start
+
+	frappe.has_permission("Deal Registration", "read", throw=True)
+	reg = frappe.qb.DocType("Deal Registration")
+	query = (
+		frappe.qb.from_(reg)
+		.select(Count("*"))
+		.where((reg.status == "Won") & (reg.won_on >= get_quarter_start(nowdate())))
+	)
+	scope = deal_registration_criterion()
+	if scope is not None:
+		query = query.where(scope)
+	return {"value": query.run()[0][0], "fieldtype": "Int"}

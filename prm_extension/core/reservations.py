@@ -149,15 +149,6 @@ def decide(
 	reason = house_reason(account, settings)
 	if reason:
 		return Decision(False, "house_account", {"via": reason.split(":", 1)[0]})
-	if not within_any(partner.territories, scope.territory):
-		if scope.territory is None:
-			return Decision(False, "territory_required")
-		return Decision(False, "territory_not_authorised", {"territory": scope.territory.name})
-	if not within_any(partner.product_lines, scope.product_line):
-		if scope.product_line is None:
-			return Decision(False, "product_line_required")
-		return Decision(False, "product_line_not_authorised", {"product_line": scope.product_line.name})
-
 	conflicts = find_conflicts(account.name, scope, live, account.family, settings.hierarchy_policy, exclude)
 	own = [r for r in conflicts if r.partner == partner.name]
 	others = [r for r in conflicts if r.partner != partner.name]
@@ -181,6 +172,16 @@ def decide(
 			{"until": first.expiry_date, "reservation": first.name, "pending": first.status == REQUESTED},
 			tuple(r.name for r in own),
 		)
+	# Authorisation after conflicts: a partner learns that an account is taken even when it could
+	# not have taken it itself.
+	if not within_any(partner.territories, scope.territory):
+		if scope.territory is None:
+			return Decision(False, "territory_required")
+		return Decision(False, "territory_not_authorised", {"territory": scope.territory.name})
+	if not within_any(partner.product_lines, scope.product_line):
+		if scope.product_line is None:
+			return Decision(False, "product_line_required")
+		return Decision(False, "product_line_not_authorised", {"product_line": scope.product_line.name})
 	if partner.max_active_reservations and partner.live_reservations >= partner.max_active_reservations:
 		return Decision(False, "tier_limit_reached", {"limit": partner.max_active_reservations})
 	return Decision(True, "open")
@@ -188,16 +189,27 @@ def decide(
 
 # --- Availability --------------------------------------------------------------------------------
 
-AVAILABILITY = ("open", "reserved_by_you", "reserved_by_other", "house", "ambiguous", "not_found", "prospect")
+AVAILABILITY = (
+	"open",
+	"restricted",
+	"reserved_by_you",
+	"reserved_by_other",
+	"house",
+	"ambiguous",
+	"not_found",
+	"prospect",
+)
 
 
 def availability(decision: Decision) -> str:
-	"""Map a decision on an identified customer to the availability a partner is shown."""
+	"""Map a decision on an identified customer to the availability a partner is shown:
+	``restricted`` is an account nobody holds that this partner may not reserve (territory,
+	product line, tier limit, partner status)."""
 	if decision.code == "house_account":
 		return "house"
 	if decision.code in ("reserved_by_you", "reserved_by_other"):
 		return decision.code
-	return "open"
+	return "open" if decision.allowed else "restricted"
 
 
 # --- Lifecycle -----------------------------------------------------------------------------------

@@ -135,6 +135,9 @@ class TestWorkspaceCards(PRMTestCase):
 				"Reservations Expiring in 14 Days",
 				"Refused Requests This Month",
 				"Active Channel Partners",
+				"Deals Awaiting Approval",
+				"Approved Pipeline Value",
+				"Deals Won This Quarter",
 			},
 		)
 		for card in cards:
@@ -171,7 +174,12 @@ class TestManagerAccess(PRMTestCase):
 		email = "channel.manager@prm-vendor.example.com"
 		if not frappe.db.exists("User", email):
 			frappe.get_doc(
-				{"doctype": "User", "email": email, "first_name": "Channel", "roles": [{"role": "PRM Manager"}]}
+				{
+					"doctype": "User",
+					"email": email,
+					"first_name": "Channel",
+					"roles": [{"role": "PRM Manager"}],
+				}
 			).insert(ignore_permissions=True)
 		cust = make_customer()
 		frappe.set_user(email)

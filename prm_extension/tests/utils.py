@@ -30,6 +30,7 @@ ITEM_GROUPS = {
 	"PRM Servers": "PRM Hardware",
 	"PRM Software": "PRM Products",
 }
+ITEMS = {"PRM-SRV-100": "PRM Servers", "PRM-SRV-200": "PRM Servers", "PRM-SW-100": "PRM Software"}
 CUSTOMER_GROUPS = {
 	"PRM Enterprise": "All Customer Groups",
 	"PRM Strategic": "PRM Enterprise",
@@ -71,7 +72,13 @@ def ensure_channel() -> None:
 	_tree("Item Group", "item_group_name", "parent_item_group", ITEM_GROUPS)
 	_tree("Customer Group", "customer_group_name", "parent_customer_group", CUSTOMER_GROUPS)
 	for tier, rank, limit in (("PRM Test Silver", 1, 3), ("PRM Test Gold", 2, 0)):
-		if not frappe.db.exists("Partner Tier", tier):
+		if frappe.db.exists("Partner Tier", tier):
+			frappe.db.set_value(
+				"Partner Tier",
+				tier,
+				{"deal_discount_percentage": 5 if rank == 2 else 0, "max_deal_extensions": 1},
+			)
+		else:
 			frappe.get_doc(
 				{
 					"doctype": "Partner Tier",
@@ -81,6 +88,8 @@ def ensure_channel() -> None:
 					"reservation_days": 90,
 					"max_extensions": 1,
 					"extension_days": 30,
+					"deal_discount_percentage": 5 if rank == 2 else 0,
+					"max_deal_extensions": 1,
 				}
 			).insert()
 	for name, (status, territories, lines, tier) in PARTNERS.items():
@@ -88,6 +97,19 @@ def ensure_channel() -> None:
 			frappe.db.set_value("Channel Partner", name, "tier", tier)
 			continue
 		make_partner(name, status=status, territories=territories, product_lines=lines, tier=tier)
+	for code, group in ITEMS.items():
+		if not frappe.db.exists("Item", code):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": code,
+					"item_name": code,
+					"item_group": group,
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+					"include_item_in_manufacturing": 0,
+				}
+			).insert(ignore_permissions=True)
 	frappe.db.commit()
 	frappe.flags.prm_channel_ready = True
 
@@ -151,5 +173,40 @@ def reserve_as(user: str, customer: str, **values):
 	frappe.set_user(user)
 	try:
 		return frappe.get_doc({"doctype": "Account Reservation", "customer": customer, **values}).insert()
+	finally:
+		frappe.set_user(current)
+
+
+def company() -> str:
+	return (
+		frappe.defaults.get_global_default("company") or frappe.get_all("Company", pluck="name", limit=1)[0]
+	)
+
+
+def deal_values(customer: str | None = None, items=(("PRM-SRV-100", 2, 1000),), **values) -> dict:
+	from frappe.utils import add_days, nowdate
+
+	return {
+		"doctype": "Deal Registration",
+		"customer": customer,
+		"expected_close_date": add_days(nowdate(), 45),
+		"contact_name": "Casey Buyer",
+		"contact_email": "casey@buyer.example.com",
+		"items": [{"item_code": code, "qty": qty, "rate": rate} for code, qty, rate in items],
+		**values,
+	}
+
+
+def register_as(user: str, customer: str | None = None, submit: bool = True, **values):
+	"""Create (and submit for approval) a registration as a portal user, through the workflow."""
+	from frappe.model.workflow import apply_workflow
+
+	current = frappe.session.user
+	frappe.set_user(user)
+	try:
+		doc = frappe.get_doc(deal_values(customer, **values)).insert()
+		if submit:
+			doc = apply_workflow(doc, "Submit")
+		return doc
 	finally:
 		frappe.set_user(current)

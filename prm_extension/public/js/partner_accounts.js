@@ -5,6 +5,8 @@
 	if (!form) return;
 	const input = document.getElementById("prm-query");
 	const out = document.getElementById("prm-result");
+	const lineSelect = document.getElementById("prm-product-line");
+	const productLine = () => (lineSelect ? lineSelect.value : null);
 	const __ = window.__ || ((s) => s);
 	let timer = null;
 	let seq = 0;
@@ -39,7 +41,7 @@
 		if (v.customer_name) html += `<b>${esc(v.customer_name)}</b> <span class="text-muted small">${esc(v.territory || "")}</span><br>`;
 		html += `<span class="prm-reason">${esc(v.reason)}</span>`;
 		if (v.can_reserve) {
-			html += ` <button class="btn btn-sm btn-primary prm-reserve" data-customer="${esc(v.customer)}" data-territory="${esc(v.territory || "")}">${__("Reserve")}</button>`;
+			html += ` <button class="btn btn-sm btn-primary prm-reserve" data-customer="${esc(v.customer)}" data-territory="${esc(v.territory || "")}" data-product-line="${esc(v.product_line || "")}">${__("Reserve")}</button>`;
 		}
 		html += "</div>";
 		return html;
@@ -62,11 +64,12 @@
 			return;
 		}
 		const mine = ++seq;
-		call("check_availability", { query: q }, "GET")
+		call("check_availability", { query: q, product_line: productLine() }, "GET")
 			.then((v) => mine === seq && show(v))
 			.catch((e) => mine === seq && (out.innerHTML = `<div class="prm-verdict prm-verdict-error">${esc(errorText(e))}</div>`));
 	}
 
+	if (lineSelect) lineSelect.addEventListener("change", check);
 	input.addEventListener("input", () => {
 		clearTimeout(timer);
 		timer = setTimeout(check, 250);
@@ -82,7 +85,7 @@
 		if (!btn) return;
 		if (btn.classList.contains("prm-reserve")) {
 			btn.disabled = true;
-			call("reserve", { customer: btn.dataset.customer, territory: btn.dataset.territory || null })
+			call("reserve", { customer: btn.dataset.customer, territory: btn.dataset.territory || null, product_line: btn.dataset.productLine || null })
 				.then((r) => {
 					out.innerHTML = `<div class="prm-verdict prm-verdict-${r.ok ? "open" : "reserved_by_other"}" data-status="${r.ok ? "reserved" : "refused"}">${esc(
 						r.ok ? __("Reserved until {0}.", [frappe.datetime ? frappe.datetime.str_to_user(r.expiry_date) : r.expiry_date]) + " " + (r.status === "Requested" ? __("Awaiting approval.") : "") : r.reason

@@ -50,6 +50,17 @@ def get_context(context):
 	context.statuses = STATUS_FILTERS
 	context.partner = partner
 	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
+	# A partner authorised for some product lines reserves per line; others for all lines at once.
+	context.product_lines = (
+		frappe.get_all(
+			"Channel Partner Product Line",
+			{"parent": partner, "parenttype": "Channel Partner"},
+			pluck="item_group",
+			order_by="idx",
+		)
+		if partner
+		else []
+	)
 	context.title = _("Accounts")
 	context.show_sidebar = True
 	return context

@@ -178,8 +178,8 @@ class AccountReservation(Document):
 			_("Conflicts with: {0}").format(", ".join(decision.conflicts)) if decision.conflicts else None
 		)
 		if decision.allowed:
-			self.decision_code = decision.code
-			self.decision_reason = explain(decision)
+			self.decision_code = "granted"
+			self.decision_reason = explain(frappe._dict(code="granted", params={}))
 			return
 		if actor in ("manager", "system") and (self.override_reason or "").strip():
 			self.decision_code = "manager_override"

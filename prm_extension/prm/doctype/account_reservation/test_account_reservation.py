@@ -46,7 +46,7 @@ class TestAccountReservation(PRMTestCase):
 		self.assertEqual(getdate(res.expiry_date), getdate(nowdate()) + timedelta(days=90))
 		self.assertEqual(res.root_customer, cust.name)
 		self.assertEqual(res.live_key, f"{cust.name}|PRM Germany|PRM Servers")
-		self.assertEqual(res.decision_code, "open")
+		self.assertEqual(res.decision_code, "granted")
 		self.assertEqual(res.requested_by, A_ADMIN)
 
 	# --- house accounts -----------------------------------------------------------------------

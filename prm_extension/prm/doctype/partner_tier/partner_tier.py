@@ -11,7 +11,9 @@ class PartnerTier(Document):
 		for field in ("max_active_reservations", "reservation_days", "max_extensions", "extension_days"):
 			if (self.get(field) or 0) < 0:
 				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))))
-		if self.max_extensions and not self.extension_days and not frappe.db.get_single_value(
-			"PRM Settings", "default_extension_days"
+		if (
+			self.max_extensions
+			and not self.extension_days
+			and not frappe.db.get_single_value("PRM Settings", "default_extension_days")
 		):
 			frappe.throw(_("Set Days per Extension when extensions are allowed."))

@@ -14,7 +14,11 @@ class PRMSettings(Document):
 		seen = set()
 		for rule in self.house_account_rules:
 			if not rule.customer_group and not rule.territory:
-				frappe.throw(_("House account rule {0}: choose a customer group, a territory or both.").format(rule.idx))
+				frappe.throw(
+					_("House account rule {0}: choose a customer group, a territory or both.").format(
+						rule.idx
+					)
+				)
 			key = (rule.customer_group, rule.territory)
 			if key in seen:
 				frappe.throw(_("House account rule {0} repeats an earlier rule.").format(rule.idx))

@@ -1,0 +1,176 @@
+"""Bridge between the database and the deal registration rules (``prm_extension.core.deals``).
+
+Fetches the facts with indexed queries and returns the checks; the controller stores them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime
+
+from prm_extension import reservation_engine as res_engine
+from prm_extension.core import deals as rules
+from prm_extension.core.identity import AccountKeys, Candidate, classify
+from prm_extension.core.reservations import find_conflicts, house_reason
+from prm_extension.core.scope import Scope
+from prm_extension.partners import partner_facts, tree_nodes
+
+OPEN_OPPORTUNITY_STATES = ("Open", "Replied", "Quotation")
+
+
+def resolve_customer(keys: AccountKeys) -> str | None:
+	"""The existing customer a new prospect is, recognised by the same identity keys as
+	reservations. Raises when several customers match."""
+	if keys.empty:
+		return None
+	cust = frappe.qb.DocType("Customer")
+	rows = []
+	for field, value in (
+		("prm_tax_key", keys.tax_key),
+		("prm_domain", keys.domain),
+		("prm_name_key", keys.name_key),
+	):
+		if value:
+			rows += (
+				frappe.qb.from_(cust)
+				.select(
+					cust.name, cust.prm_name_key, cust.prm_domain, cust.prm_tax_key, cust.prm_root_customer
+				)
+				.where((cust[field] == value) & (cust.disabled == 0))
+				.limit(21)
+				.run(as_dict=True)
+			)
+	seen: dict[str, Candidate] = {}
+	for r in rows:
+		seen[r.name] = Candidate(
+			"Customer",
+			r.name,
+			AccountKeys(r.prm_name_key or "", r.prm_domain or "", r.prm_tax_key or ""),
+			group=r.name,
+		)
+	result = classify(keys, list(seen.values()))
+	if result.outcome == "ambiguous":
+		frappe.throw(
+			_(
+				"Several existing customers match this prospect: choose the customer instead of typing a new prospect."
+			),
+			title=_("Which customer?"),
+		)
+	return result.matches[0].name if result.outcome == "one" else None
+
+
+def other_registrations(doc) -> list[rules.OtherRegistration]:
+	"""Open or approved registrations of the same end customer (or the same new prospect)."""
+	reg = frappe.qb.DocType("Deal Registration")
+	conditions = []
+	if doc.customer:
+		conditions.append(reg.customer == doc.customer)
+	if doc.name_key:
+		conditions.append(reg.name_key == doc.name_key)
+	if doc.domain_key:
+		conditions.append(reg.domain_key == doc.domain_key)
+	if not conditions:
+		return []
+	rows = {}
+	live = (*rules.OPEN_STATES, *rules.PROTECTED_STATES)
+	for condition in conditions:  # one indexed lookup per key
+		for r in (
+			frappe.qb.from_(reg)
+			.select(reg.name, reg.channel_partner, reg.status, reg.submitted_on, reg.protection_until)
+			.where(condition & reg.status.isin(live) & (reg.name != (doc.name or "")))
+			.limit(500)
+			.run(as_dict=True)
+		):
+			rows[r.name] = r
+	if not rows:
+		return []
+	item = frappe.qb.DocType("Deal Registration Item")
+	groups: dict[str, list[str]] = {}
+	for parent, group in (
+		frappe.qb.from_(item)
+		.select(item.parent, item.item_group)
+		.where(item.parent.isin(list(rows)) & (item.parenttype == "Deal Registration"))
+		.run()
+	):
+		groups.setdefault(parent, []).append(group)
+	nodes = tree_nodes("Item Group", [g for gs in groups.values() for g in gs])
+	return [
+		rules.OtherRegistration(
+			name=r.name,
+			partner=r.channel_partner,
+			state=r.status,
+			product_lines=tuple(nodes[g] for g in groups.get(r.name, []) if g in nodes),
+			submitted_on=get_datetime(r.submitted_on) if r.submitted_on else None,
+			protection_until=r.protection_until,
+		)
+		for r in rows.values()
+	]
+
+
+def direct_opportunities(customer: str | None) -> tuple[str, ...]:
+	if not customer or not frappe.db.get_single_value("PRM Settings", "check_direct_opportunities"):
+		return ()
+	opp = frappe.qb.DocType("Opportunity")
+	return tuple(
+		r[0]
+		for r in frappe.qb.from_(opp)
+		.select(opp.name)
+		.where(
+			(opp.opportunity_from == "Customer")
+			& (opp.party_name == customer)
+			& opp.status.isin(OPEN_OPPORTUNITY_STATES)
+			& (opp.docstatus < 2)
+			& (opp.prm_deal_registration.isnull() | (opp.prm_deal_registration == ""))
+		)
+		.limit(20)
+		.run()
+	)
+
+
+def run_checks(doc, lock: bool = False) -> list[rules.Check]:
+	"""Every conflict check for a registration, from current data."""
+	lines = tree_nodes("Item Group", [row.item_group for row in doc.items])
+	product_lines = tuple(lines[row.item_group] for row in doc.items if row.item_group in lines)
+	territory = (
+		tree_nodes("Territory", [doc.deal_territory]).get(doc.deal_territory) if doc.deal_territory else None
+	)
+	partner = partner_facts(doc.channel_partner, 0)
+	house = None
+	reserved_by_others: tuple[str, ...] = ()
+	if doc.customer:
+		row = res_engine.customer_row(doc.customer)
+		if lock:
+			res_engine.lock_for_reservation(doc.channel_partner, row.root)
+		account = res_engine.account_facts(row)
+		settings = res_engine.rule_settings()
+		house = house_reason(account, settings)
+		live = res_engine.live_reservations(row.root, for_update=lock)
+		names = set()
+		for line in product_lines or (None,):
+			for r in find_conflicts(
+				doc.customer, Scope(territory, line), live, account.family, settings.hierarchy_policy
+			):
+				if r.partner != doc.channel_partner:
+					names.add(r.name)
+		reserved_by_others = tuple(sorted(names))
+	facts = rules.DealFacts(
+		partner=doc.channel_partner,
+		partner_status=partner.status,
+		partner_territories=partner.territories,
+		partner_product_lines=partner.product_lines,
+		territory=territory,
+		product_lines=product_lines,
+		submitted_on=get_datetime(doc.submitted_on) if doc.submitted_on else now_datetime(),
+		house_reason=house,
+		reservation_holder_other=reserved_by_others,
+		direct_opportunities=direct_opportunities(doc.customer),
+	)
+	policy = frappe.db.get_single_value("PRM Settings", "deal_conflict_policy") or rules.POLICY_REFUSE
+	return rules.check_registration(facts, other_registrations(doc), policy, name=doc.name)
+
+
+def to_decimal(value) -> Decimal:
+	return Decimal(str(value or 0))
