@@ -32,6 +32,7 @@ fixtures = [
 		],
 	},
 	{"dt": "Workflow", "filters": [["name", "=", "Deal Registration Approval"]]},
+	{"dt": "Kanban Board", "filters": [["name", "=", "Deal Registrations"]]},
 ]
 
 after_install = "prm_extension.install.after_install"

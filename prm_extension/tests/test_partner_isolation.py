@@ -11,7 +11,8 @@ import json
 import frappe
 from frappe.tests.test_api import FrappeAPITestCase
 
-from prm_extension.tests.utils import ensure_channel, make_customer, reserve_as, user_of
+from prm_extension.api.deals import decide
+from prm_extension.tests.utils import deal_values, ensure_channel, make_customer, register_as, reserve_as, user_of
 
 ALPHA, BETA, GAMMA = "PRM Test Alpha", "PRM Test Beta", "PRM Test Gamma"
 
@@ -37,12 +38,26 @@ class TestPartnerIsolation(FrappeAPITestCase):
 		cls.gamma_res = reserve_as(user_of(GAMMA), cls.customers[1]).name
 		cls.beta_auth = {"Authorization": api_token(user_of(BETA, "user"))}
 		cls.gamma_auth = {"Authorization": api_token(user_of(GAMMA))}
+		# Deals: Gamma's approved registration on a customer of its own
+		cls.deal_customer = make_customer("PRM Iso Deal").name
+		cls.customers.append(cls.deal_customer)
+		cls.gamma_deal = register_as(user_of(GAMMA), cls.deal_customer).name
+		decide(cls.gamma_deal, "Approve")
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		frappe.db.delete("Account Reservation", {"customer": ("in", cls.customers)})
+		deals = frappe.get_all("Deal Registration", {"customer": ("in", cls.customers)}, ["name", "opportunity", "pricing_rule"])
+		for d in deals:
+			if d.pricing_rule:
+				frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
+			if d.opportunity:
+				frappe.db.delete("Opportunity", {"name": d.opportunity})
+			frappe.db.delete("Deal Registration Item", {"parent": d.name})
+			frappe.db.delete("Deal Registration Check", {"parent": d.name})
+			frappe.db.delete("Deal Registration", {"name": d.name})
 		for name in cls.customers:
 			frappe.delete_doc("Customer", name, force=True)
 		frappe.db.commit()
@@ -188,3 +203,43 @@ class TestPartnerIsolation(FrappeAPITestCase):
 		self.assertEqual(r.status_code, 403)
 		r = self.post(self.method("prm_extension.api.accounts.check_availability"), {"query": "acme"})
 		self.assertEqual(r.status_code, 403)
+
+	# --- deal registration over REST (a partner's own CRM with API keys) ---------------------------
+
+	def _deal_payload(self, customer, **extra):
+		values = deal_values(customer, **extra)
+		values.pop("doctype")
+		return values
+
+	def test_rest_deal_of_another_partner_is_forbidden(self):
+		r = self.get(self.resource("Deal Registration", self.gamma_deal), headers=self.beta_auth)
+		self.assertEqual(r.status_code, 403)
+		self.assertNotIn(self.deal_customer, r.text)
+		r = self.get(self.resource("Deal Registration"), {"fields": json.dumps(["name", "channel_partner"]), "limit_page_length": 0}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 200)
+		self.assertTrue(all(row["channel_partner"] == BETA for row in r.json["data"]))
+
+	def test_rest_registration_obeys_the_rules(self):
+		r = self.post(self.method("prm_extension.api.deals.register"), {"data": self._deal_payload(self.deal_customer)}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("registered a deal for this customer and product line first", r.text)
+		self.assertNotIn(GAMMA, r.text)
+		fresh = make_customer("PRM Iso Deal2").name
+		self.customers.append(fresh)
+		frappe.db.commit()
+		r = self.post(self.method("prm_extension.api.deals.register"), {"data": self._deal_payload(fresh)}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 200, r.text)
+		self.assertEqual(r.json["message"]["status"], "Submitted")
+		self.assertIsNone(r.json["message"]["opportunity"])
+
+	def test_rest_registration_bad_input(self):
+		r = self.post(self.method("prm_extension.api.deals.register"), {"data": {"customer": self.deal_customer, "bogus": 1}}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("Unknown fields: bogus", r.text)
+		payload = self._deal_payload(self.customers[2], items=(("PRM-SRV-100", 1, -10),))
+		r = self.post(self.method("prm_extension.api.deals.register"), {"data": payload}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("cannot be negative", r.text)
+		self.assertFalse(frappe.db.exists("Deal Registration", {"customer": self.customers[2]}))
+		r = self.post(self.method("prm_extension.api.deals.decide"), {"registration": self.gamma_deal, "action": "Approve"}, headers=self.beta_auth)
+		self.assertEqual(r.status_code, 403, r.text)
