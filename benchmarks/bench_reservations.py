@@ -98,9 +98,9 @@ def availability_workload(world, n: int, seed: int) -> list[tuple[str, dict, str
 	reserved_roots = sorted({c.root for c in reserved_accounts})
 	reserved_members = [m for root in reserved_roots for m in world.families[root]]
 	house_members = [m for root in sorted(world.house_roots) for m in world.families[root]]
-	users = []
+	users = []  # (user, tier)
 	for tier in ("Registered", "Silver", "Gold", "Platinum"):
-		users += [p.admin for p in world.active_partners if p.tier == tier][:2]
+		users += [(p.admin, tier) for p in world.active_partners if p.tier == tier][:2]
 	out = []
 	for k in range(n):
 		r = rng.random()
@@ -123,7 +123,8 @@ def availability_workload(world, n: int, seed: int) -> list[tuple[str, dict, str
 			kwargs = {"query": cust.website}
 		else:
 			kwargs = {"tax_id": cust.tax_id}
-		out.append((users[k % len(users)], kwargs, cat))
+		user, tier = users[k % len(users)]
+		out.append((user, kwargs, f"{cat}|{tier}"))
 	return out
 
 
@@ -131,7 +132,8 @@ def run_availability(workload, warmup: int) -> dict:
 	from prm_extension.api.accounts import check_availability
 
 	times, statuses, errors = [], Counter(), Counter()
-	for i, (user, kwargs, _cat) in enumerate(workload[:warmup] + workload):
+	by_tier, by_category = defaultdict(list), defaultdict(list)
+	for i, (user, kwargs, label) in enumerate(workload[:warmup] + workload):
 		new_request(user)
 		t0 = time.perf_counter()
 		try:
@@ -143,8 +145,18 @@ def run_availability(workload, warmup: int) -> dict:
 		if i >= warmup:
 			times.append(elapsed)
 			statuses[answer["status"] if answer else "error"] += 1
+			category, tier = label.split("|")
+			by_tier[tier].append(elapsed)
+			by_category[category].append(elapsed)
 	frappe.db.rollback()
-	return {"ms": summary(times), "statuses": dict(statuses), "errors": dict(errors), "raw_ms": times}
+	return {
+		"ms": summary(times),
+		"by_caller_tier_ms": {k: summary(v) for k, v in by_tier.items()},
+		"by_category_ms": {k: summary(v) for k, v in by_category.items()},
+		"statuses": dict(statuses),
+		"errors": dict(errors),
+		"raw_ms": times,
+	}
 
 
 def creation_pool(world, n: int, seed: int) -> list[str]:
@@ -403,6 +415,18 @@ def explains(world) -> dict:
 # --- main ---------------------------------------------------------------------------------------
 
 
+def _git(*args) -> str:
+	import subprocess
+
+	app = os.path.dirname(os.path.dirname(os.path.abspath(gen.__file__)))
+	try:
+		return subprocess.run(
+			["git", "-c", f"safe.directory={app}", "-C", app, *args], capture_output=True, text=True, timeout=10
+		).stdout.strip()
+	except Exception:  # noqa: BLE001 - informative only
+		return ""
+
+
 def fmt(s: dict) -> str:
 	return f"{s['p50']:7.2f} {s['p95']:7.2f} {s['p99']:7.2f} {s['mean']:7.2f}"
 
@@ -438,6 +462,8 @@ def main(argv=None):
 			)
 		),
 		"args": vars(args),
+		"app_commit": _git("rev-parse", "HEAD"),
+		"app_dirty_files": _git("status", "--porcelain", "--untracked-files=no").splitlines(),
 		"stages": {},
 	}
 	try:
@@ -462,7 +488,7 @@ def main(argv=None):
 				generation_s += grown["seconds"]
 				log(f"  +{grown['inserted']:,} rows in {grown['seconds']:.0f} s")
 			total = frappe.db.count("Account Reservation")
-			out = {"reservations": total, "by_status": gen.reservation_stats()}
+			out = {"reservations": total, "by_status": gen.reservation_stats(), "loadavg_before": os.getloadavg()}
 			log(f"[{stage:,}] availability: {args.calls} calls (+{args.warmup} warm-up) ...")
 			out["availability"] = run_availability(workload, args.warmup)
 			a = out["availability"]["ms"]
@@ -479,6 +505,7 @@ def main(argv=None):
 			out["explain"] = explains(world)
 			if args.profile:
 				out["cprofile"] = cprofile(workload)
+			out["loadavg_after"] = os.getloadavg()
 			out["stage_seconds"] = time.perf_counter() - stage_started
 			result["stages"][str(stage)] = out
 		result["generation_s"] = generation_s
@@ -495,6 +522,11 @@ def main(argv=None):
 	for k in keys:
 		print(f"  {int(k):>9,} reservations                           {fmt(result['stages'][k]['availability']['ms'])}")
 	print(f"  p95 ratio {keys[-1]} / {keys[0]}: {result['availability_p95_ratio']:.2f}   (target <= 1.5; p95 target <= 20 ms)")
+	for tier in ("Registered", "Silver", "Gold", "Platinum"):
+		row = [result["stages"][k]["availability"]["by_caller_tier_ms"].get(tier) for k in keys]
+		if all(row):
+			cells = "  ".join(f"{int(k):>9,}: p50 {r['p50']:6.2f} p95 {r['p95']:6.2f}" for k, r in zip(keys, row))
+			print(f"  caller tier {tier:<10} {cells}   p95 ratio {row[-1]['p95'] / row[0]['p95']:.2f}")
 	for k in keys:
 		c = result["stages"][k]["creation"]
 		print(f"\nCreate at {int(k):,} reservations (ms)                      p50     p95     p99    mean")

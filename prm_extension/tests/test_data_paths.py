@@ -138,6 +138,7 @@ class TestWorkspaceCards(PRMTestCase):
 				"Deals Awaiting Approval",
 				"Approved Pipeline Value",
 				"Deals Won This Quarter",
+				"Average Hours to Decide",
 			},
 		)
 		for card in cards:

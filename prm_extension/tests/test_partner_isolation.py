@@ -12,7 +12,14 @@ import frappe
 from frappe.tests.test_api import FrappeAPITestCase
 
 from prm_extension.api.deals import decide
-from prm_extension.tests.utils import deal_values, ensure_channel, make_customer, register_as, reserve_as, user_of
+from prm_extension.tests.utils import (
+	deal_values,
+	ensure_channel,
+	make_customer,
+	register_as,
+	reserve_as,
+	user_of,
+)
 
 ALPHA, BETA, GAMMA = "PRM Test Alpha", "PRM Test Beta", "PRM Test Gamma"
 
@@ -49,7 +56,9 @@ class TestPartnerIsolation(FrappeAPITestCase):
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		frappe.db.delete("Account Reservation", {"customer": ("in", cls.customers)})
-		deals = frappe.get_all("Deal Registration", {"customer": ("in", cls.customers)}, ["name", "opportunity", "pricing_rule"])
+		deals = frappe.get_all(
+			"Deal Registration", {"customer": ("in", cls.customers)}, ["name", "opportunity", "pricing_rule"]
+		)
 		for d in deals:
 			if d.pricing_rule:
 				frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
@@ -215,31 +224,53 @@ class TestPartnerIsolation(FrappeAPITestCase):
 		r = self.get(self.resource("Deal Registration", self.gamma_deal), headers=self.beta_auth)
 		self.assertEqual(r.status_code, 403)
 		self.assertNotIn(self.deal_customer, r.text)
-		r = self.get(self.resource("Deal Registration"), {"fields": json.dumps(["name", "channel_partner"]), "limit_page_length": 0}, headers=self.beta_auth)
+		r = self.get(
+			self.resource("Deal Registration"),
+			{"fields": json.dumps(["name", "channel_partner"]), "limit_page_length": 0},
+			headers=self.beta_auth,
+		)
 		self.assertEqual(r.status_code, 200)
 		self.assertTrue(all(row["channel_partner"] == BETA for row in r.json["data"]))
 
 	def test_rest_registration_obeys_the_rules(self):
-		r = self.post(self.method("prm_extension.api.deals.register"), {"data": self._deal_payload(self.deal_customer)}, headers=self.beta_auth)
+		r = self.post(
+			self.method("prm_extension.api.deals.register"),
+			{"data": self._deal_payload(self.deal_customer)},
+			headers=self.beta_auth,
+		)
 		self.assertEqual(r.status_code, 417, r.text)
 		self.assertIn("registered a deal for this customer and product line first", r.text)
 		self.assertNotIn(GAMMA, r.text)
 		fresh = make_customer("PRM Iso Deal2").name
 		self.customers.append(fresh)
 		frappe.db.commit()
-		r = self.post(self.method("prm_extension.api.deals.register"), {"data": self._deal_payload(fresh)}, headers=self.beta_auth)
+		r = self.post(
+			self.method("prm_extension.api.deals.register"),
+			{"data": self._deal_payload(fresh)},
+			headers=self.beta_auth,
+		)
 		self.assertEqual(r.status_code, 200, r.text)
 		self.assertEqual(r.json["message"]["status"], "Submitted")
 		self.assertIsNone(r.json["message"]["opportunity"])
 
 	def test_rest_registration_bad_input(self):
-		r = self.post(self.method("prm_extension.api.deals.register"), {"data": {"customer": self.deal_customer, "bogus": 1}}, headers=self.beta_auth)
+		r = self.post(
+			self.method("prm_extension.api.deals.register"),
+			{"data": {"customer": self.deal_customer, "bogus": 1}},
+			headers=self.beta_auth,
+		)
 		self.assertEqual(r.status_code, 417, r.text)
 		self.assertIn("Unknown fields: bogus", r.text)
 		payload = self._deal_payload(self.customers[2], items=(("PRM-SRV-100", 1, -10),))
-		r = self.post(self.method("prm_extension.api.deals.register"), {"data": payload}, headers=self.beta_auth)
+		r = self.post(
+			self.method("prm_extension.api.deals.register"), {"data": payload}, headers=self.beta_auth
+		)
 		self.assertEqual(r.status_code, 417, r.text)
 		self.assertIn("cannot be negative", r.text)
 		self.assertFalse(frappe.db.exists("Deal Registration", {"customer": self.customers[2]}))
-		r = self.post(self.method("prm_extension.api.deals.decide"), {"registration": self.gamma_deal, "action": "Approve"}, headers=self.beta_auth)
+		r = self.post(
+			self.method("prm_extension.api.deals.decide"),
+			{"registration": self.gamma_deal, "action": "Approve"},
+			headers=self.beta_auth,
+		)
 		self.assertEqual(r.status_code, 403, r.text)

@@ -356,3 +356,67 @@ class TestDealRegistration(PRMTestCase):
 	def test_values_through_rest_helper(self):
 		values = deal_values(make_customer().name)
 		self.assertEqual(values["doctype"], "Deal Registration")
+
+
+class TestDealNotifications(PRMTestCase):
+	"""Standard Notification records e-mail the partner on every transition and before expiry."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+		# Mail is only queued (no scheduler sends it), but frappe wants a default outgoing account.
+		account = frappe.get_all("Email Account", {"enable_outgoing": 1}, pluck="name", limit=1)
+		if account:
+			frappe.db.set_value("Email Account", account[0], "default_outgoing", 1)
+		else:
+			frappe.get_doc(
+				{
+					"doctype": "Email Account",
+					"email_account_name": "PRM Test Outgoing",
+					"email_id": "prm-outgoing@example.com",
+					"enable_outgoing": 1,
+					"default_outgoing": 1,
+					"smtp_server": "127.0.0.1",
+					"awaiting_password": 1,
+				}
+			).insert(ignore_permissions=True)
+		frappe.local.outgoing_email_account = {}
+
+	def _mails(self, name):
+		return frappe.get_all(
+			"Email Queue",
+			filters={"reference_doctype": "Deal Registration", "reference_name": name},
+			fields=["message"],
+		)
+
+	def _subjects(self, name):
+		return frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "Deal Registration", "reference_name": name},
+			pluck="subject",
+		)
+
+	def test_partner_is_mailed_on_transitions(self):
+		doc = register_as(B, make_customer().name)
+		self.assertIn(f"Deal registration {doc.name}: Submitted", self._subjects(doc.name))
+		approve(doc.name)
+		self.assertIn(f"Deal registration {doc.name}: Approved", self._subjects(doc.name))
+		self.assertTrue(self._mails(doc.name))
+		recipients = frappe.get_all(
+			"Email Queue Recipient",
+			filters={
+				"parent": ("in", frappe.get_all("Email Queue", {"reference_name": doc.name}, pluck="name"))
+			},
+			pluck="recipient",
+		)
+		self.assertIn(B, recipients)
+
+	def test_reminder_before_protection_ends(self):
+		from frappe.email.doctype.notification.notification import trigger_daily_alerts
+
+		doc = register_as(B, make_customer().name)
+		approve(doc.name)
+		frappe.db.set_value("Deal Registration", doc.name, "protection_until", add_days(nowdate(), 14))
+		trigger_daily_alerts()
+		self.assertTrue(any("ends on" in m.message for m in self._mails(doc.name)))
