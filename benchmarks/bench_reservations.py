@@ -218,14 +218,18 @@ def cleanup_created() -> dict:
 
 
 def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
-	"""Interleaved: Account Reservation insert (partner user, every rule, row locks) and Lead insert
-	(desk Sales User), each committed after the insert as a web request would. The order alternates
-	every pair so drift affects both alike."""
+	"""Interleaved, one of each per round: Account Reservation ``insert()`` and ``reserve()`` (API
+	path) as a Platinum partner admin (every rule, row locks, auto-approval), ERPNext Lead insert as a
+	desk Sales User with the default CRM Settings (a Contact is created with the Lead) and with
+	automatic Contact creation off (toggled outside the timed section). Each is committed after the
+	insert, as a web request would be; the order reverses every round so drift hits all alike."""
 	from prm_extension.api.accounts import reserve
 
 	customers = creation_pool(world, 2 * (n + warmup), seed)
 	users = reserving_users(world)
 	res_insert, res_total, lead_insert, lead_total, api_insert, api_total = [], [], [], [], [], []
+	bare_insert, bare_total = [], []  # Lead with CRM Settings' automatic Contact creation off
+	auto_contact = frappe.db.get_single_value("CRM Settings", "auto_creation_of_contact")
 	codes, api_codes = Counter(), Counter()
 
 	def reservation(i: int, customer: str, record: bool):
@@ -252,9 +256,17 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 			api_total.append((t2 - t0) * 1000)
 			api_codes["ok" if answer.get("ok") else "refused"] += 1
 
-	def lead(i: int, record: bool):
+	def set_auto_contact(value) -> None:
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		frappe.db.set_single_value("CRM Settings", "auto_creation_of_contact", value)
+		frappe.db.commit()
+
+	def lead(i: int, record: bool, contact: bool = True):
+		if not contact:
+			set_auto_contact(0)
 		new_request(gen.BENCH_SALES_USER)
-		tag = f"{stage}-{i}"
+		tag = f"{stage}-{i}" + ("" if contact else "-bare")
 		t0 = time.perf_counter()
 		frappe.get_doc(
 			{
@@ -269,22 +281,27 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 		t1 = time.perf_counter()
 		frappe.db.commit()
 		t2 = time.perf_counter()
+		if not contact:
+			set_auto_contact(auto_contact)
 		if record:
-			lead_insert.append((t1 - t0) * 1000)
-			lead_total.append((t2 - t0) * 1000)
+			(lead_insert if contact else bare_insert).append((t1 - t0) * 1000)
+			(lead_total if contact else bare_total).append((t2 - t0) * 1000)
 
-	for i in range(n + warmup):
-		record = i >= warmup
-		steps = [
-			lambda: reservation(i, customers[2 * i], record),
-			lambda: lead(i, record),
-			lambda: reservation_api(i, customers[2 * i + 1], record),
-		]
-		if i % 2:
-			steps.reverse()
-		for step in steps:
-			step()
-	frappe.db.rollback()
+	try:
+		for i in range(n + warmup):
+			record = i >= warmup
+			steps = [
+				lambda: reservation(i, customers[2 * i], record),
+				lambda: lead(i, record),
+				lambda: reservation_api(i, customers[2 * i + 1], record),
+				lambda: lead(i, record, contact=False),
+			]
+			if i % 2:
+				steps.reverse()
+			for step in steps:
+				step()
+	finally:
+		set_auto_contact(auto_contact)
 
 	def ratio(a, b):
 		return {
@@ -299,12 +316,15 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 		"reserve_api_commit_ms": summary(api_total),
 		"lead_insert_ms": summary(lead_insert),
 		"lead_insert_commit_ms": summary(lead_total),
+		"lead_no_contact_insert_ms": summary(bare_insert),
+		"lead_no_contact_insert_commit_ms": summary(bare_total),
 		"ratio_insert": ratio(res_insert, lead_insert),
+		"ratio_insert_vs_lead_no_contact": ratio(res_insert, bare_insert),
 		"ratio_insert_commit": ratio(res_total, lead_total),
 		"ratio_reserve_api_insert": ratio(api_insert, lead_insert),
 		"reservation_outcomes": dict(codes),
 		"reserve_api_outcomes": dict(api_codes),
-		"lead_auto_creates_contact": bool(frappe.db.get_single_value("CRM Settings", "auto_creation_of_contact")),
+		"lead_auto_creates_contact": bool(auto_contact),
 	}
 
 
@@ -493,7 +513,7 @@ def main(argv=None):
 			out["availability"] = run_availability(workload, args.warmup)
 			a = out["availability"]["ms"]
 			log(f"  p50 {a['p50']:.2f}  p95 {a['p95']:.2f}  p99 {a['p99']:.2f} ms  {out['availability']['statuses']}")
-			log(f"[{stage:,}] creation: {args.creates} reservations + {args.creates} reserve() + {args.creates} Leads ...")
+			log(f"[{stage:,}] creation: {args.creates} each of insert / reserve() / Lead / Lead without Contact ...")
 			out["creation"] = run_creation(world, args.creates, args.create_warmup, args.seed, stage)
 			c = out["creation"]
 			log(
@@ -535,10 +555,13 @@ def main(argv=None):
 		print(f"  reserve() API (insert path)                         {fmt(c['reserve_api_ms'])}")
 		print(f"  Lead insert                                         {fmt(c['lead_insert_ms'])}")
 		print(f"  Lead insert + commit                                {fmt(c['lead_insert_commit_ms'])}")
+		print(f"  Lead insert, no auto Contact                        {fmt(c['lead_no_contact_insert_ms'])}")
 		print(
 			f"  ratio reservation/Lead: insert median {c['ratio_insert']['median']:.2f}, mean {c['ratio_insert']['mean']:.2f};"
 			f" with commit median {c['ratio_insert_commit']['median']:.2f}, mean {c['ratio_insert_commit']['mean']:.2f}  (target <= 1.5)"
 		)
+		r = c["ratio_insert_vs_lead_no_contact"]
+		print(f"  ratio reservation/Lead without auto Contact: insert median {r['median']:.2f}, mean {r['mean']:.2f}")
 	print(f"\nTotal {result['total_seconds']:.0f} s (reservation generation {result['generation_s']:.0f} s)")
 
 	os.makedirs(RESULTS_DIR, exist_ok=True)

@@ -185,3 +185,49 @@ export async function screenshot(page, cfg, name, width = 1280) {
 	if (width !== before.width) await page.setViewportSize(before);
 	return path;
 }
+
+/** The Channel Partner (full document, as Administrator) whose member `user` is. */
+export async function partnerOf(admin, user) {
+	const list = await admin.ok(
+		"GET",
+		resourcePath("Channel Partner", null, {
+			filters: JSON.stringify([["Channel Partner Member", "user", "=", user]]),
+			fields: JSON.stringify(["name"]),
+		}),
+	);
+	if (list.data.length !== 1) throw new Error(`${user} should be a member of exactly one Channel Partner`);
+	return (await admin.ok("GET", resourcePath("Channel Partner", list.data[0].name))).data;
+}
+
+/** Nested-set tree (name → {lft, rgt}) of a tree DocType such as Territory or Item Group. */
+export async function treeOf(admin, doctype, extraFields = []) {
+	const rows = (
+		await admin.ok(
+			"GET",
+			resourcePath(doctype, null, { fields: JSON.stringify(["name", "lft", "rgt", ...extraFields]), limit_page_length: "0" }),
+		)
+	).data;
+	return new Map(rows.map((t) => [t.name, t]));
+}
+
+/** Is `name` within one of `allowed` (an empty list allows everything)? */
+export function covers(tree, allowed, name) {
+	if (!allowed.length) return true;
+	const t = tree.get(name);
+	return allowed.some((a) => {
+		const n = tree.get(a);
+		return n && t && n.lft <= t.lft && t.rgt <= n.rgt;
+	});
+}
+
+export const uniqueSuffix = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.toUpperCase();
+
+/** Is `response` the answer to a call of `method` (dotted path)? Website pages send frappe.call as
+ * `cmd=<method>` to "/" (query string for GET, form body for POST); fetch calls go to /api/method/. */
+export function isMethodCall(response, method) {
+	const request = response.request();
+	const url = new URL(request.url());
+	if (url.pathname === `/api/method/${method}`) return true;
+	if (url.searchParams.get("cmd") === method) return true;
+	return new URLSearchParams(request.postData() || "").get("cmd") === method;
+}

@@ -62,8 +62,9 @@ def resolve_customer(keys: AccountKeys) -> str | None:
 	return result.matches[0].name if result.outcome == "one" else None
 
 
-def other_registrations(doc) -> list[rules.OtherRegistration]:
-	"""Open or approved registrations of the same end customer (or the same new prospect)."""
+def other_registrations(doc, for_update: bool = False) -> list[rules.OtherRegistration]:
+	"""Open or approved registrations of the same end customer (or the same new prospect).
+	``for_update`` makes it a locking read (it sees rows committed by concurrent approvals)."""
 	reg = frappe.qb.DocType("Deal Registration")
 	conditions = []
 	if doc.customer:
@@ -77,13 +78,13 @@ def other_registrations(doc) -> list[rules.OtherRegistration]:
 	rows = {}
 	live = (*rules.OPEN_STATES, *rules.PROTECTED_STATES)
 	for condition in conditions:  # one indexed lookup per key
-		for r in (
+		query = (
 			frappe.qb.from_(reg)
 			.select(reg.name, reg.channel_partner, reg.status, reg.submitted_on, reg.protection_until)
 			.where(condition & reg.status.isin(live) & (reg.name != (doc.name or "")))
 			.limit(500)
-			.run(as_dict=True)
-		):
+		)
+		for r in (query.for_update() if for_update else query).run(as_dict=True):
 			rows[r.name] = r
 	if not rows:
 		return []
@@ -169,7 +170,7 @@ def run_checks(doc, lock: bool = False) -> list[rules.Check]:
 		direct_opportunities=direct_opportunities(doc.customer),
 	)
 	policy = frappe.db.get_single_value("PRM Settings", "deal_conflict_policy") or rules.POLICY_REFUSE
-	return rules.check_registration(facts, other_registrations(doc), policy, name=doc.name)
+	return rules.check_registration(facts, other_registrations(doc, for_update=lock), policy, name=doc.name)
 
 
 def to_decimal(value) -> Decimal:

@@ -82,5 +82,8 @@ scheduler_events = {
 standard_portal_menu_items = [
 	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner User"},
 	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner Admin"},
+	{"title": "Partner Deals", "route": "/partner/deals", "role": "Partner User"},
+	{"title": "Partner Deals", "route": "/partner/deals", "role": "Partner Admin"},
 ]
+website_route_rules = [{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"}]
 role_home_page = {"Partner Admin": "partner/accounts", "Partner User": "partner/accounts"}

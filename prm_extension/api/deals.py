@@ -98,6 +98,14 @@ def decide(
 		doc.decision_reason = reason.strip()[:1000]
 	if override_reason:
 		doc.override_reason = override_reason.strip()[:1000]
+	if action == "Approve" and doc.customer:
+		# Take the customer's family lock before frappe locks this document's row, so that two
+		# approvals for one customer queue up instead of deadlocking.
+		from prm_extension import reservation_engine
+
+		reservation_engine.lock_for_reservation(
+			doc.channel_partner, reservation_engine.customer_row(doc.customer).root
+		)
 	if reason or override_reason:
 		doc.flags.ignore_version = True
 		doc.save()

@@ -11,7 +11,7 @@ import threading
 
 import frappe
 
-from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, user_of
+from prm_extension.tests.utils import PRMTestCase, change_settings, ensure_channel, make_customer, user_of
 
 BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
 
@@ -111,3 +111,75 @@ class TestConcurrentReservations(PRMTestCase):
 		with self.assertRaises(frappe.ValidationError) as ctx:
 			clone.db_insert()
 		self.assertIn("a moment ago", str(ctx.exception))
+
+
+def _approve(site, sites_path, name, barrier, results, idx):
+	frappe.init(site=site, sites_path=sites_path)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		from prm_extension.api.deals import decide
+
+		barrier.wait(timeout=30)
+		decide(name, "Approve")
+		frappe.db.commit()
+		results[idx] = ("won", name)
+	except Exception as e:
+		frappe.db.rollback()
+		results[idx] = ("refused", type(e).__name__, str(e))
+	finally:
+		frappe.destroy()
+
+
+class TestConcurrentApprovals(PRMTestCase):
+	"""Two managers approve two conflicting registrations at the same moment: the first approved
+	wins, the other is refused (locking reads under the customer's family lock)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def test_exactly_one_of_two_conflicting_registrations_is_approved(self):
+		from prm_extension.tests.utils import register_as
+
+		cust = make_customer("PRM Race Deal").name
+		# Under the "wait" policy both can be submitted; whichever is approved first wins.
+		with change_settings(
+			"PRM Settings", {"deal_conflict_policy": "Wait until the earlier one closes"}, commit=True
+		):
+			first = register_as(user_of(BETA), cust)
+			second = register_as(user_of(GAMMA), cust)
+		# Make neither the earlier submission, so only the approval order decides.
+		frappe.db.set_value("Deal Registration", second.name, "submitted_on", first.submitted_on)
+		frappe.db.set_value("Deal Registration", first.name, "submitted_on", first.submitted_on)
+		frappe.db.commit()
+		try:
+			barrier = threading.Barrier(2)
+			results = [None, None]
+			threads = [
+				threading.Thread(
+					target=_approve, args=(frappe.local.site, frappe.local.sites_path, n, barrier, results, i)
+				)
+				for i, n in enumerate((first.name, second.name))
+			]
+			for t in threads:
+				t.start()
+			for t in threads:
+				t.join(60)
+			self.assertEqual(sorted(r[0] for r in results), ["refused", "won"], results)
+			statuses = frappe.get_all("Deal Registration", {"customer": cust}, pluck="status")
+			self.assertEqual(sorted(statuses), ["Approved", "Submitted"])
+		finally:
+			for d in frappe.get_all(
+				"Deal Registration", {"customer": cust}, ["name", "opportunity", "pricing_rule"]
+			):
+				if d.pricing_rule:
+					frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
+				if d.opportunity:
+					frappe.db.delete("Opportunity", {"name": d.opportunity})
+				for table in ("Deal Registration Item", "Deal Registration Check"):
+					frappe.db.delete(table, {"parent": d.name})
+				frappe.db.delete("Deal Registration", {"name": d.name})
+			frappe.delete_doc("Customer", cust, force=True)
+			frappe.db.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import fmt_money, formatdate, get_datetime, getdate, nowdate
+from frappe.utils import flt, fmt_money, formatdate, get_datetime, getdate, nowdate
 
 from prm_extension.partners import tree_nodes
 from prm_extension.www.partner.deals import require_portal_user
@@ -240,7 +240,7 @@ def detail_context(context, name):
 			item=row.item_name or row.item_code or "",
 			item_code=row.item_code,
 			product_line=row.item_group,
-			qty=row.qty,
+			qty=("%.3f" % flt(row.qty)).rstrip("0").rstrip("."),
 			rate=money(row.rate),
 			amount=money(row.amount),
 		)
