@@ -11,7 +11,14 @@ import threading
 
 import frappe
 
-from prm_extension.tests.utils import PRMTestCase, change_settings, ensure_channel, make_customer, user_of
+from prm_extension.tests.utils import (
+	PRMTestCase,
+	change_settings,
+	ensure_channel,
+	make_customer,
+	purge,
+	user_of,
+)
 
 BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
 
@@ -41,10 +48,7 @@ class TestConcurrentReservations(PRMTestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.db.delete("Account Reservation", {"customer": ("in", cls.created)})
-		for name in reversed(cls.created):
-			frappe.delete_doc("Customer", name, force=True)
-		frappe.db.commit()
+		purge(cls.created)
 		super().tearDownClass()
 
 	def race(self, customers: list[str]) -> list:
@@ -171,15 +175,4 @@ class TestConcurrentApprovals(PRMTestCase):
 			statuses = frappe.get_all("Deal Registration", {"customer": cust}, pluck="status")
 			self.assertEqual(sorted(statuses), ["Approved", "Submitted"])
 		finally:
-			for d in frappe.get_all(
-				"Deal Registration", {"customer": cust}, ["name", "opportunity", "pricing_rule"]
-			):
-				if d.pricing_rule:
-					frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
-				if d.opportunity:
-					frappe.db.delete("Opportunity", {"name": d.opportunity})
-				for table in ("Deal Registration Item", "Deal Registration Check"):
-					frappe.db.delete(table, {"parent": d.name})
-				frappe.db.delete("Deal Registration", {"name": d.name})
-			frappe.delete_doc("Customer", cust, force=True)
-			frappe.db.commit()
+			purge([cust])

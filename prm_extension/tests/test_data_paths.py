@@ -9,7 +9,7 @@ import random
 import frappe
 from frappe.utils import add_days, nowdate
 
-from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, reserve_as, user_of
+from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, purge, reserve_as, user_of
 
 BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
 
@@ -71,11 +71,7 @@ class TestDataImport(PRMTestCase):
 		messages = " ".join(log.messages or "" for log in logs)
 		self.assertIn("reserved by another partner", messages)
 		self.assertIn("house account", messages)
-		# clean up what the importer committed
-		frappe.db.delete("Account Reservation", {"customer": ("in", [taken.name, house.name, free.name])})
-		for c in (taken, house, free):
-			frappe.delete_doc("Customer", c.name, force=True)
-		frappe.db.commit()
+		purge([taken.name, house.name, free.name])  # the importer committed
 
 
 class TestWorkspaceCards(PRMTestCase):

@@ -16,6 +16,7 @@ from prm_extension.tests.utils import (
 	deal_values,
 	ensure_channel,
 	make_customer,
+	purge,
 	register_as,
 	reserve_as,
 	user_of,
@@ -54,22 +55,7 @@ class TestPartnerIsolation(FrappeAPITestCase):
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.set_user("Administrator")
-		frappe.db.delete("Account Reservation", {"customer": ("in", cls.customers)})
-		deals = frappe.get_all(
-			"Deal Registration", {"customer": ("in", cls.customers)}, ["name", "opportunity", "pricing_rule"]
-		)
-		for d in deals:
-			if d.pricing_rule:
-				frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
-			if d.opportunity:
-				frappe.db.delete("Opportunity", {"name": d.opportunity})
-			frappe.db.delete("Deal Registration Item", {"parent": d.name})
-			frappe.db.delete("Deal Registration Check", {"parent": d.name})
-			frappe.db.delete("Deal Registration", {"name": d.name})
-		for name in cls.customers:
-			frappe.delete_doc("Customer", name, force=True)
-		frappe.db.commit()
+		purge(cls.customers)
 		super().tearDownClass()
 
 	def tearDown(self):

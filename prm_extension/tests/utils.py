@@ -210,3 +210,25 @@ def register_as(user: str, customer: str | None = None, submit: bool = True, **v
 		return doc
 	finally:
 		frappe.set_user(current)
+
+
+def purge(customers: list[str]) -> None:
+	"""Delete committed test data of these customers: reservations, registrations (with their
+	Opportunity and Pricing Rule) and the customers. Commits."""
+	frappe.set_user("Administrator")
+	frappe.db.delete("Account Reservation", {"customer": ("in", customers)})
+	for d in frappe.get_all(
+		"Deal Registration", {"customer": ("in", customers)}, ["name", "opportunity", "pricing_rule"]
+	):
+		if d.pricing_rule:
+			frappe.delete_doc("Pricing Rule", d.pricing_rule, force=True)
+		if d.opportunity:
+			frappe.db.delete("Opportunity Item", {"parent": d.opportunity})
+			frappe.db.delete("Opportunity", {"name": d.opportunity})
+		for table in ("Deal Registration Item", "Deal Registration Check", "Deal Registration Document"):
+			frappe.db.delete(table, {"parent": d.name})
+		frappe.db.delete("Deal Registration", {"name": d.name})
+	for name in reversed(customers):
+		if frappe.db.exists("Customer", name):
+			frappe.delete_doc("Customer", name, force=True)
+	frappe.db.commit()
