@@ -181,6 +181,8 @@ export async function screenshot(page, cfg, name, width = 1280) {
 	const before = page.viewportSize();
 	if (width !== before.width) await page.setViewportSize({ width, height: width < 600 ? 844 : before.height });
 	const path = join(cfg.screenshots, name);
+	// From the top: the portal sidebar is sticky and would be drawn where the page was scrolled to.
+	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({ path, fullPage: true });
 	if (width !== before.width) await page.setViewportSize(before);
 	return path;

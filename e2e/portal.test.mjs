@@ -9,47 +9,23 @@ import { after, before, describe, it } from "node:test";
 import {
 	SiteClient,
 	config,
+	covers,
+	isMethodCall,
 	launchBrowser,
 	loginThroughForm,
 	openPage,
+	partnerOf,
 	resourcePath,
 	screenshot,
+	treeOf,
 } from "./lib.mjs";
 
 const cfg = config();
 const TIMEOUT = 90_000;
 const state = { pages: [] };
 
-async function partnerOf(admin, user) {
-	const list = await admin.ok(
-		"GET",
-		resourcePath("Channel Partner", null, {
-			filters: JSON.stringify([["Channel Partner Member", "user", "=", user]]),
-			fields: JSON.stringify(["name"]),
-		}),
-	);
-	assert.equal(list.data.length, 1, `${user} should be a member of exactly one Channel Partner`);
-	return (await admin.ok("GET", resourcePath("Channel Partner", list.data[0].name))).data;
-}
-
-function covers(tree, allowed, territory) {
-	if (!allowed.length) return true; // no territories listed: every territory
-	const t = tree.get(territory);
-	return allowed.some((a) => {
-		const n = tree.get(a);
-		return n && t && n.lft <= t.lft && t.rgt <= n.rgt;
-	});
-}
-
-/** Is `response` the answer to a frappe.call of prm_extension.api.accounts.<method>? On website pages
- * frappe.call sends `cmd=<method>` to "/" (query string for GET, form body for POST). */
-function isCall(response, method) {
-	const request = response.request();
-	const cmd = `prm_extension.api.accounts.${method}`;
-	const params = new URL(request.url()).searchParams;
-	if (params.get("cmd") === cmd) return true;
-	return new URLSearchParams(request.postData() || "").get("cmd") === cmd || new URL(request.url()).pathname === `/api/method/${cmd}`;
-}
+/** Is `response` the answer to a frappe.call of prm_extension.api.accounts.<method>? */
+const isCall = (response, method) => isMethodCall(response, `prm_extension.api.accounts.${method}`);
 
 /** Type `text` into the search box and wait for the verdict naming `customerName`. */
 async function checkAccount(page, text, customerName) {
@@ -78,6 +54,17 @@ async function openAccountsPage(page) {
 	assert.doesNotMatch(text, /\{\{|\{%|%\}|\}\}/, "no raw template code on the page");
 }
 
+/** A partner limited to product lines chooses one in #prm-product-line; others have no such field. */
+async function chooseProductLine(page, partner) {
+	const select = page.locator("#prm-product-line");
+	if (!partner.product_lines.length) {
+		assert.equal(await select.count(), 0, `${partner.name} covers all product lines: no product-line field`);
+		return;
+	}
+	assert.equal(await select.count(), 1, `${partner.name} is limited to product lines: the form offers them`);
+	await select.selectOption(state.productLine);
+}
+
 function assertNoPageErrors(entry) {
 	assert.deepEqual(entry.log.pageErrors, [], `uncaught page errors in ${entry.log.label}`);
 }
@@ -89,19 +76,18 @@ describe("partner portal /partner/accounts", { timeout: 10 * TIMEOUT }, () => {
 		state.partnerB = await partnerOf(admin, cfg.partnerB.user);
 		const { partnerA: A, partnerB: B } = state;
 		assert.notEqual(A.name, B.name, "partners A and B must be different channel partners");
-		for (const p of [A, B]) {
-			assert.equal(p.status, "Active", `${p.name} must be an Active partner`);
-			// The portal has no product-line field: a partner limited to product lines gets
-			// "product_line_required" before any conflict check (see README, known issues).
-			assert.equal(p.product_lines.length, 0, `${p.name} must not be limited to product lines for this test`);
+		for (const p of [A, B]) assert.equal(p.status, "Active", `${p.name} must be an Active partner`);
+		// Partners limited to product lines reserve per line (a select on the page): use a line both
+		// choose in their own select, i.e. one listed by both (or by one, if the other covers all).
+		const groups = await treeOf(admin, "Item Group");
+		const aLines = A.product_lines.map((l) => l.item_group);
+		const bLines = B.product_lines.map((l) => l.item_group);
+		if (aLines.length || bLines.length) {
+			const pool = aLines.length ? aLines : bLines;
+			state.productLine = pool.find((l) => (!aLines.length || aLines.includes(l)) && (!bLines.length || bLines.includes(l)));
+			assert.ok(state.productLine && groups.has(state.productLine), "partners A and B must share a product line (or one must cover all)");
 		}
-		const territories = (
-			await admin.ok(
-				"GET",
-				resourcePath("Territory", null, { fields: JSON.stringify(["name", "lft", "rgt"]), limit_page_length: "0" }),
-			)
-		).data;
-		const tree = new Map(territories.map((t) => [t.name, t]));
+		const tree = await treeOf(admin, "Territory");
 		const aTerritories = A.territories.map((t) => t.territory);
 		const bTerritories = B.territories.map((t) => t.territory);
 		const territory = cfg.territory || aTerritories[0] || bTerritories[0] || "All Territories";
@@ -158,6 +144,7 @@ describe("partner portal /partner/accounts", { timeout: 10 * TIMEOUT }, () => {
 		const { page } = a;
 		await loginThroughForm(page, cfg.partnerA.user, cfg.partnerA.password);
 		await openAccountsPage(page);
+		await chooseProductLine(page, state.partnerA);
 
 		const { verdict } = await checkAccount(page, state.customerName, state.customerName);
 		assert.equal(await verdict.getAttribute("data-status"), "open");
@@ -203,6 +190,7 @@ describe("partner portal /partner/accounts", { timeout: 10 * TIMEOUT }, () => {
 		const { page } = b;
 		await loginThroughForm(page, cfg.partnerB.user, cfg.partnerB.password);
 		await openAccountsPage(page);
+		await chooseProductLine(page, state.partnerB);
 
 		const { verdict, response } = await checkAccount(page, state.customerName, state.customerName);
 		assert.equal(await verdict.getAttribute("data-status"), "reserved_by_other");

@@ -79,11 +79,20 @@ scheduler_events = {
 }
 
 # Partner portal (website users with the Partner Admin / Partner User roles)
+# Every partner member has the Partner User role (admins also Partner Admin): one menu item per page.
 standard_portal_menu_items = [
-	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner User"},
-	{"title": "Partner Accounts", "route": "/partner/accounts", "role": "Partner Admin"},
-	{"title": "Partner Deals", "route": "/partner/deals", "role": "Partner User"},
-	{"title": "Partner Deals", "route": "/partner/deals", "role": "Partner Admin"},
+	{
+		"title": "Partner Accounts",
+		"route": "/partner/accounts",
+		"reference_doctype": "Account Reservation",
+		"role": "Partner User",
+	},
+	{
+		"title": "Partner Deals",
+		"route": "/partner/deals",
+		"reference_doctype": "Deal Registration",
+		"role": "Partner User",
+	},
 ]
 website_route_rules = [{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"}]
 role_home_page = {"Partner Admin": "partner/accounts", "Partner User": "partner/accounts"}

@@ -131,6 +131,9 @@ def make_masters() -> None:
 					"reservation_days": days,
 					"max_extensions": ext,
 					"extension_days": ext_days,
+					"deal_protection_days": 90 if rank < 4 else 120,
+					"max_deal_extensions": min(rank - 1, 2),
+					"deal_discount_percentage": (0, 2, 4, 6)[rank - 1],
 				}
 			).insert(ignore_permissions=True)
 

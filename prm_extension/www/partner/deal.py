@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import flt, fmt_money, formatdate, get_datetime, getdate, nowdate
+from frappe.utils import escape_html, flt, fmt_money, formatdate, get_datetime, nowdate
 
 from prm_extension.partners import tree_nodes
-from prm_extension.www.partner.deals import require_portal_user
+from prm_extension.www.partner.deals import portal_sidebar, require_portal_user
 
 no_cache = 1
 NEW = "new"
@@ -33,6 +33,7 @@ def get_context(context):
 	path = f"/partner/deals/{name}" if isinstance(name, str) and name else "/partner/deals"
 	partner = require_portal_user(path)
 	context.show_sidebar = True
+	context.sidebar_items = portal_sidebar()
 	context.parents = [{"route": "/partner/deals", "title": _("Deal registrations")}]
 	context.partner = partner
 	if name == NEW:
@@ -205,7 +206,8 @@ def detail_context(context, name):
 	doc = load(name)
 	money = lambda value: fmt_money(value or 0, currency=doc.currency) if doc.currency else ""  # noqa: E731
 	context.is_new = False
-	context.title = doc.customer_name or doc.prospect_name or doc.name
+	# The title also goes into Frappe's breadcrumbs, which print it unescaped.
+	context.title = escape_html(doc.customer_name or doc.prospect_name or doc.name)
 	context.deal = frappe._dict(
 		name=doc.name,
 		account=doc.customer_name or doc.prospect_name or doc.name,
@@ -225,11 +227,6 @@ def detail_context(context, name):
 		notes=doc.notes,
 		verdict=doc.verdict,
 		protection_until=formatdate(doc.protection_until) if doc.protection_until else "",
-		protected=bool(
-			doc.status == "Approved"
-			and doc.protection_until
-			and getdate(doc.protection_until) >= getdate(nowdate())
-		),
 		extensions_used=doc.extensions_used or 0,
 		won_amount=money(doc.won_amount) if doc.status == "Won" else "",
 		lost_reason=doc.lost_reason,
@@ -240,7 +237,7 @@ def detail_context(context, name):
 			item=row.item_name or row.item_code or "",
 			item_code=row.item_code,
 			product_line=row.item_group,
-			qty=("%.3f" % flt(row.qty)).rstrip("0").rstrip("."),
+			qty=f"{flt(row.qty):.3f}".rstrip("0").rstrip("."),
 			rate=money(row.rate),
 			amount=money(row.amount),
 		)

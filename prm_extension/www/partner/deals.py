@@ -26,6 +26,19 @@ def require_portal_user(path: str) -> str | None:
 	return partner
 
 
+PORTAL_LINKS = (("/partner/accounts", "Partner Accounts"), ("/partner/deals", "Partner Deals"))
+
+
+def portal_sidebar() -> list[dict]:
+	"""The portal menu with the partner pages first. Portal Settings keeps one role per route, so
+	the standard menu alone would miss a page for Partner Users or Partner Admins."""
+	from frappe.website.utils import get_portal_sidebar_items
+
+	ours = {route for route, _title in PORTAL_LINKS}
+	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
+	return [{"route": route, "title": title} for route, title in PORTAL_LINKS] + others
+
+
 def like_pattern(text: str) -> str:
 	"""``%text%`` with the LIKE wildcards of ``text`` taken literally (MariaDB escape: backslash)."""
 	escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -113,4 +126,5 @@ def get_context(context):
 	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
 	context.title = _("Deal registrations")
 	context.show_sidebar = True
+	context.sidebar_items = portal_sidebar()
 	return context

@@ -160,7 +160,8 @@ class ChannelPartner(Document):
 
 
 def ensure_user(row, enabled: bool) -> str:
-	wanted = "Partner Admin" if row.partner_role == "Partner Admin" else "Partner User"
+	"""The member's website user, with Partner User (everyone) and Partner Admin (admins) roles."""
+	wanted = {"Partner User", "Partner Admin"} if row.partner_role == "Partner Admin" else {"Partner User"}
 	name = row.user or frappe.db.get_value("User", {"email": row.email}, "name")
 	if name:
 		user = frappe.get_doc("User", name)
@@ -177,13 +178,13 @@ def ensure_user(row, enabled: bool) -> str:
 			}
 		)
 	roles = {r.role for r in user.get("roles")}
-	stale = {r for r in PARTNER_ROLES if r in roles and r != wanted}
-	changed = user.is_new() or stale or wanted not in roles or bool(user.enabled) != enabled
+	stale = {r for r in PARTNER_ROLES if r in roles and r not in wanted}
+	changed = user.is_new() or stale or not wanted <= roles or bool(user.enabled) != enabled
 	if not changed:
 		return user.name
 	user.set("roles", [r for r in user.get("roles") if r.role not in stale])
-	if wanted not in roles:
-		user.append("roles", {"role": wanted})
+	for role in sorted(wanted - roles):
+		user.append("roles", {"role": role})
 	user.enabled = 1 if enabled else 0
 	user.flags.ignore_permissions = True  # users of a partner are managed through the partner
 	user.save() if not user.is_new() else user.insert()

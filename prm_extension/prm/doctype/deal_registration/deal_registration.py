@@ -366,23 +366,29 @@ class DealRegistration(Document):
 			if tier
 			else None
 		)
-		days = (
-			(limits and limits.deal_extension_days)
-			or frappe.db.get_single_value("PRM Settings", "default_deal_extension_days")
-			or 30
-		)
+		settings = frappe.get_cached_doc("PRM Settings")
+		days = (limits and limits.deal_extension_days) or settings.default_deal_extension_days or 30
+		allowed = limits.max_deal_extensions if limits else (settings.default_max_deal_extensions or 0)
 		decision = check_extension(
 			ACTIVE if self.status == rules.APPROVED else self.status,
 			getdate(self.protection_until) if self.protection_until else None,
 			getdate(nowdate()),
 			self.extensions_used or 0,
-			(limits and limits.max_deal_extensions) or 0,
+			allowed or 0,
 			days,
 		)
 		if not decision:
-			from prm_extension.reasons import explain
-
-			frappe.throw(explain(decision), title=_("Extension refused"))
+			message = {
+				"extension_not_active": _(
+					"Only an approved registration whose protection has not ended can be extended."
+				),
+				"extension_limit_reached": _(
+					"This registration has used all {0} protection extensions its tier allows."
+				).format(allowed)
+				if allowed
+				else _("Your tier does not offer protection extensions."),
+			}.get(decision.code, _("Extensions are not offered for this registration."))
+			frappe.throw(message, title=_("Extension refused"))
 		until = decision.params["until"]
 		self.append(
 			"extensions",
