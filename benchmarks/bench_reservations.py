@@ -17,6 +17,7 @@ running site.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -128,35 +129,90 @@ def availability_workload(world, n: int, seed: int) -> list[tuple[str, dict, str
 	return out
 
 
-def run_availability(workload, warmup: int) -> dict:
+def run_availability(workload, warmup: int) -> list[tuple]:
+	"""Time ``check_availability`` over the workload (after ``warmup`` untimed calls taken from its
+	start). Returns one (ms, caller tier, category, answer status) record per call."""
 	from prm_extension.api.accounts import check_availability
 
-	times, statuses, errors = [], Counter(), Counter()
-	by_tier, by_category = defaultdict(list), defaultdict(list)
+	records = []
 	for i, (user, kwargs, label) in enumerate(workload[:warmup] + workload):
 		new_request(user)
 		t0 = time.perf_counter()
 		try:
 			answer = check_availability(**kwargs)
+			status = answer["status"]
 		except Exception as e:  # noqa: BLE001 - counted and reported
-			answer = None
-			errors[type(e).__name__] += 1
+			status = f"error:{type(e).__name__}"
 		elapsed = (time.perf_counter() - t0) * 1000
 		if i >= warmup:
-			times.append(elapsed)
-			statuses[answer["status"] if answer else "error"] += 1
 			category, tier = label.split("|")
-			by_tier[tier].append(elapsed)
-			by_category[category].append(elapsed)
+			records.append((elapsed, tier, category, status))
 	frappe.db.rollback()
+	return records
+
+
+def summarise(records: list[tuple]) -> dict:
+	by_tier, by_category = defaultdict(list), defaultdict(list)
+	for ms, tier, category, _status in records:
+		by_tier[tier].append(ms)
+		by_category[category].append(ms)
 	return {
-		"ms": summary(times),
+		"ms": summary([r[0] for r in records]),
 		"by_caller_tier_ms": {k: summary(v) for k, v in by_tier.items()},
 		"by_category_ms": {k: summary(v) for k, v in by_category.items()},
-		"statuses": dict(statuses),
-		"errors": dict(errors),
-		"raw_ms": times,
+		"statuses": dict(Counter(r[3] for r in records)),
 	}
+
+
+# --- 10k and 1M side by side: atomic table swap ---------------------------------------------------
+
+AR = "tabAccount Reservation"
+SNAPSHOT = "_bench_ar_snapshot"  # copy of the first stage's table
+PARKED = "_bench_ar_parked"  # the big table while the snapshot is swapped in
+
+
+def _bench_tables() -> set[str]:
+	return {t for t in frappe.db.sql_list("show tables") if t in (SNAPSHOT, PARKED)}
+
+
+def take_snapshot() -> None:
+	frappe.db.commit()
+	frappe.db.sql(f"drop table if exists `{SNAPSHOT}`")
+	frappe.db.sql(f"create table `{SNAPSHOT}` like `{AR}`")
+	frappe.db.sql(f"insert into `{SNAPSHOT}` select * from `{AR}`")
+	frappe.db.commit()
+	frappe.db.sql(f"analyze table `{SNAPSHOT}`")
+
+
+def swap_in(which: str) -> None:
+	"""``small``: the snapshot becomes `tabAccount Reservation`; ``large``: back to normal.
+	One atomic RENAME TABLE, between requests (DDL commits)."""
+	frappe.db.rollback()
+	tables = _bench_tables()
+	if which == "small" and PARKED not in tables:
+		frappe.db.sql(f"rename table `{AR}` to `{PARKED}`, `{SNAPSHOT}` to `{AR}`")
+	elif which == "large" and PARKED in tables:
+		frappe.db.sql(f"rename table `{AR}` to `{SNAPSHOT}`, `{PARKED}` to `{AR}`")
+
+
+def drop_snapshot() -> None:
+	swap_in("large")
+	frappe.db.sql(f"drop table if exists `{SNAPSHOT}`")
+
+
+def interleaved_availability(workload, rounds: int, warmup: int, variants: dict) -> dict:
+	"""Run the workload under each variant (a context manager factory), in ``rounds`` blocks whose
+	order alternates, so load on a shared machine hits every variant alike."""
+	size = max(1, len(workload) // rounds)
+	blocks = [workload[k : k + size] for k in range(0, len(workload), size)]
+	records = {name: [] for name in variants}
+	names = list(variants)
+	for r, block in enumerate(blocks):
+		for name in names if r % 2 == 0 else names[::-1]:
+			with variants[name]():
+				records[name] += run_availability(block, warmup)
+	out = {name: summarise(recs) for name, recs in records.items()}
+	return out
 
 
 def creation_pool(world, n: int, seed: int) -> list[str]:
@@ -215,6 +271,23 @@ def cleanup_created() -> dict:
 			frappe.db.sql(f"delete from `tab{dt}` where {field} = 'Lead' and {ref} in %(l)s", {"l": leads})
 	frappe.db.commit()
 	return counts
+
+
+@contextlib.contextmanager
+def no_gravatar():
+	"""ERPNext's Lead.validate and Contact.validate ask gravatar.com (HTTP, 5 s timeout) about every
+	new e-mail address. That is network time, not server work, and in an offline sandbox it fails
+	in ~1 ms but now and then hangs for the full 5 s. Made a no-op while Leads are timed, which
+	makes the Lead baseline faster, i.e. the reservation/Lead ratio stricter."""
+	import erpnext.crm.doctype.lead.lead as lead_module
+	import frappe.contacts.doctype.contact.contact as contact_module
+
+	saved = lead_module.has_gravatar, contact_module.has_gravatar
+	lead_module.has_gravatar = contact_module.has_gravatar = lambda email: ""
+	try:
+		yield
+	finally:
+		lead_module.has_gravatar, contact_module.has_gravatar = saved
 
 
 def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
@@ -288,18 +361,19 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 			(lead_total if contact else bare_total).append((t2 - t0) * 1000)
 
 	try:
-		for i in range(n + warmup):
-			record = i >= warmup
-			steps = [
-				lambda: reservation(i, customers[2 * i], record),
-				lambda: lead(i, record),
-				lambda: reservation_api(i, customers[2 * i + 1], record),
-				lambda: lead(i, record, contact=False),
-			]
-			if i % 2:
-				steps.reverse()
-			for step in steps:
-				step()
+		with no_gravatar():
+			for i in range(n + warmup):
+				record = i >= warmup
+				steps = [
+					lambda: reservation(i, customers[2 * i], record),
+					lambda: lead(i, record),
+					lambda: reservation_api(i, customers[2 * i + 1], record),
+					lambda: lead(i, record, contact=False),
+				]
+				if i % 2:
+					steps.reverse()
+				for step in steps:
+					step()
 	finally:
 		set_auto_contact(auto_contact)
 
@@ -455,12 +529,15 @@ def main(argv=None):
 	ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 	ap.add_argument("--site", default="prm-bench.localhost")
 	ap.add_argument("--stages", default="10000,1000000", help="reservation counts to measure at")
-	ap.add_argument("--calls", type=int, default=500, help="availability checks per stage")
+	ap.add_argument("--calls", type=int, default=500, help="availability checks per stage and variant")
 	ap.add_argument("--warmup", type=int, default=50)
+	ap.add_argument("--ab-calls", type=int, default=1000, help="availability checks per variant in the interleaved comparisons")
+	ap.add_argument("--rounds", type=int, default=20, help="blocks of the interleaved comparisons")
 	ap.add_argument("--creates", type=int, default=300, help="reservations and Leads per stage")
 	ap.add_argument("--create-warmup", type=int, default=20)
 	ap.add_argument("--seed", type=int, default=gen.SEED)
 	ap.add_argument("--keep", action="store_true", help="do not truncate when the site holds more rows than the first stage")
+	ap.add_argument("--try-fix", action="store_true", help="also time proposed_fix.py (applied in-process) in the interleaved comparison")
 	ap.add_argument("--profile", action="store_true", help="cProfile 200 availability checks per stage")
 	ap.add_argument("--out", default=None, help="result JSON (default benchmarks/results/<timestamp>.json)")
 	args = ap.parse_args(argv)
@@ -487,6 +564,7 @@ def main(argv=None):
 		"stages": {},
 	}
 	try:
+		swap_in("large")  # a previous run stopped mid-swap: put the big table back
 		log("base data (masters, partners, customers) ...")
 		result["base_timings_s"] = gen.ensure_base(seed=args.seed)
 		world = gen.load_world(seed=args.seed)
@@ -499,7 +577,9 @@ def main(argv=None):
 			log(f"site holds {gen.bench_count():,} reservations > {stages[0]:,}: truncating")
 			gen.truncate_reservations()
 		workload = availability_workload(world, args.calls, args.seed)
+		ab_workload = availability_workload(world, args.ab_calls, args.seed)
 		generation_s = 0.0
+		snapshot = None
 		for stage in stages:
 			stage_started = time.perf_counter()
 			if gen.bench_count() < stage:
@@ -507,10 +587,13 @@ def main(argv=None):
 				grown = gen.grow_reservations(stage, world, seed=args.seed)
 				generation_s += grown["seconds"]
 				log(f"  +{grown['inserted']:,} rows in {grown['seconds']:.0f} s")
+			if snapshot is None and len(stages) > 1:
+				take_snapshot()  # the first stage's table, for the side-by-side comparison
+				snapshot = stage
 			total = frappe.db.count("Account Reservation")
 			out = {"reservations": total, "by_status": gen.reservation_stats(), "loadavg_before": os.getloadavg()}
 			log(f"[{stage:,}] availability: {args.calls} calls (+{args.warmup} warm-up) ...")
-			out["availability"] = run_availability(workload, args.warmup)
+			out["availability"] = summarise(run_availability(workload, args.warmup))
 			a = out["availability"]["ms"]
 			log(f"  p50 {a['p50']:.2f}  p95 {a['p95']:.2f}  p99 {a['p99']:.2f} ms  {out['availability']['statuses']}")
 			log(f"[{stage:,}] creation: {args.creates} each of insert / reserve() / Lead / Lead without Contact ...")
@@ -529,48 +612,107 @@ def main(argv=None):
 			out["stage_seconds"] = time.perf_counter() - stage_started
 			result["stages"][str(stage)] = out
 		result["generation_s"] = generation_s
+
+		fix = None
+		if args.try_fix:
+			import proposed_fix
+
+			fix = proposed_fix.applied
+		variants = {}
+		if snapshot is not None:
+			variants[str(snapshot)] = _variant("small")
+			variants[str(stages[-1])] = _variant("large")
+			if fix:
+				variants[f"{snapshot} + fix"] = _variant("small", fix)
+				variants[f"{stages[-1]} + fix"] = _variant("large", fix)
+		elif fix:
+			variants[str(stages[-1])] = _variant("large")
+			variants[f"{stages[-1]} + fix"] = _variant("large", fix)
+		if variants:
+			log(f"interleaved availability: {', '.join(variants)}; {args.ab_calls} calls each in {args.rounds} rounds ...")
+			result["interleaved"] = interleaved_availability(ab_workload, args.rounds, 5, variants)
+			result["interleaved"]["loadavg_after"] = os.getloadavg()
+		if snapshot is not None:
+			drop_snapshot()
 	finally:
+		with contextlib.suppress(Exception):
+			swap_in("large")
 		frappe.destroy()
 	result["total_seconds"] = time.perf_counter() - started
-
-	keys = list(result["stages"])
-	first, last = result["stages"][keys[0]], result["stages"][keys[-1]]
-	result["availability_p95_ratio"] = last["availability"]["ms"]["p95"] / first["availability"]["ms"]["p95"]
-
-	print()
-	print("Availability check (ms, server-side, in-process)      p50     p95     p99    mean")
-	for k in keys:
-		print(f"  {int(k):>9,} reservations                           {fmt(result['stages'][k]['availability']['ms'])}")
-	print(f"  p95 ratio {keys[-1]} / {keys[0]}: {result['availability_p95_ratio']:.2f}   (target <= 1.5; p95 target <= 20 ms)")
-	for tier in ("Registered", "Silver", "Gold", "Platinum"):
-		row = [result["stages"][k]["availability"]["by_caller_tier_ms"].get(tier) for k in keys]
-		if all(row):
-			cells = "  ".join(f"{int(k):>9,}: p50 {r['p50']:6.2f} p95 {r['p95']:6.2f}" for k, r in zip(keys, row))
-			print(f"  caller tier {tier:<10} {cells}   p95 ratio {row[-1]['p95'] / row[0]['p95']:.2f}")
-	for k in keys:
-		c = result["stages"][k]["creation"]
-		print(f"\nCreate at {int(k):,} reservations (ms)                      p50     p95     p99    mean")
-		print(f"  Account Reservation insert                          {fmt(c['reservation_insert_ms'])}")
-		print(f"  Account Reservation insert + commit                 {fmt(c['reservation_insert_commit_ms'])}")
-		print(f"  reserve() API (insert path)                         {fmt(c['reserve_api_ms'])}")
-		print(f"  Lead insert                                         {fmt(c['lead_insert_ms'])}")
-		print(f"  Lead insert + commit                                {fmt(c['lead_insert_commit_ms'])}")
-		print(f"  Lead insert, no auto Contact                        {fmt(c['lead_no_contact_insert_ms'])}")
-		print(
-			f"  ratio reservation/Lead: insert median {c['ratio_insert']['median']:.2f}, mean {c['ratio_insert']['mean']:.2f};"
-			f" with commit median {c['ratio_insert_commit']['median']:.2f}, mean {c['ratio_insert_commit']['mean']:.2f}  (target <= 1.5)"
-		)
-		r = c["ratio_insert_vs_lead_no_contact"]
-		print(f"  ratio reservation/Lead without auto Contact: insert median {r['median']:.2f}, mean {r['mean']:.2f}")
-	print(f"\nTotal {result['total_seconds']:.0f} s (reservation generation {result['generation_s']:.0f} s)")
+	report(result)
 
 	os.makedirs(RESULTS_DIR, exist_ok=True)
 	path = args.out or os.path.join(RESULTS_DIR, time.strftime("bench-%Y%m%d-%H%M%S.json"))
-	for k in keys:  # keep the file readable: raw timings summarised
-		result["stages"][k]["availability"].pop("raw_ms", None)
 	with open(path, "w") as f:
 		json.dump(result, f, indent=1, default=str)
 	print(f"Results: {path}")
+
+
+def _variant(which: str, fix=None):
+	"""A context manager factory: the ``small`` (first stage) or ``large`` table swapped in, with
+	the proposed fix applied in-process or not."""
+
+	@contextlib.contextmanager
+	def variant():
+		swap_in(which)
+		with fix() if fix else contextlib.nullcontext():
+			yield
+
+	return variant
+
+
+TIERS = ("Registered", "Silver", "Gold", "Platinum")
+
+
+def _avail_rows(label_summaries: list[tuple[str, dict]]) -> None:
+	print("  " + " " * 28 + "      p50     p95     p99    mean")
+	for label, a in label_summaries:
+		print(f"  {label:<32}{fmt(a['ms'])}")
+	first, last = label_summaries[0][1], label_summaries[-1][1]
+	print(f"  p95 ratio {label_summaries[-1][0]} / {label_summaries[0][0]}: {last['ms']['p95'] / first['ms']['p95']:.2f}")
+	for tier in TIERS:
+		a, b = first["by_caller_tier_ms"].get(tier), last["by_caller_tier_ms"].get(tier)
+		if a and b:
+			print(
+				f"    caller tier {tier:<10} p50 {a['p50']:6.2f} -> {b['p50']:6.2f}   p95 {a['p95']:6.2f} -> {b['p95']:6.2f}"
+				f"   p95 ratio {b['p95'] / a['p95']:.2f}"
+			)
+
+
+def report(result: dict) -> None:
+	keys = list(result["stages"])
+	print("\nAvailability check, ms (server-side, in-process). Targets: p95 <= 20 ms at 1M; p95 1M / 10k <= 1.5")
+	inter = result.get("interleaved", {})
+	first, last = keys[0], keys[-1]
+	if first in inter and last in inter and first != last:
+		print(" side by side (first and last stage's tables swapped in alternately, same calls, interleaved):")
+		_avail_rows([(f"{int(k):,} reservations", inter[k]) for k in (first, last)])
+		result["availability_p95_ratio"] = inter[last]["ms"]["p95"] / inter[first]["ms"]["p95"]
+		result["availability_p95_at_last_stage"] = inter[last]["ms"]["p95"]
+	if f"{first} + fix" in inter and f"{last} + fix" in inter and first != last:
+		print(" the same, with proposed_fix.py applied (interleaved with the above):")
+		_avail_rows([(f"{int(k):,} reservations + fix", inter[f"{k} + fix"]) for k in (first, last)])
+	if last in inter and f"{last} + fix" in inter:
+		print(f" at {int(last):,}: current code vs proposed_fix.py (interleaved):")
+		_avail_rows([("current", inter[last]), ("proposed fix", inter[f"{last} + fix"])])
+	print(" sequential (each stage measured right after it was generated):")
+	_avail_rows([(f"{int(k):,} reservations", result["stages"][k]["availability"]) for k in keys])
+	for k in keys:
+		c = result["stages"][k]["creation"]
+		print(f"\nCreate at {int(k):,} reservations, ms (target: reservation <= 1.5 x Lead)   p50     p95     p99    mean")
+		print(f"  Account Reservation insert                          {fmt(c['reservation_insert_ms'])}")
+		print(f"  Account Reservation insert + commit                 {fmt(c['reservation_insert_commit_ms'])}")
+		print(f"  reserve() API (insert path)                         {fmt(c['reserve_api_ms'])}")
+		print(f"  Lead insert (default: creates a Contact)            {fmt(c['lead_insert_ms'])}")
+		print(f"  Lead insert + commit                                {fmt(c['lead_insert_commit_ms'])}")
+		print(f"  Lead insert, automatic Contact creation off         {fmt(c['lead_no_contact_insert_ms'])}")
+		print(
+			f"  ratio reservation / Lead: insert median {c['ratio_insert']['median']:.2f}, mean {c['ratio_insert']['mean']:.2f};"
+			f" with commit median {c['ratio_insert_commit']['median']:.2f}, mean {c['ratio_insert_commit']['mean']:.2f}"
+		)
+		r = c["ratio_insert_vs_lead_no_contact"]
+		print(f"  ratio reservation / Lead without Contact: insert median {r['median']:.2f}, mean {r['mean']:.2f}")
+	print(f"\nTotal {result['total_seconds']:.0f} s (reservation generation {result['generation_s']:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -170,7 +170,7 @@ amounts = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False, a
 def test_allocations_never_exceed_budget(requests, budget, already):
 	given_out = allocate_budget(budget, requests, already)
 	assert sum(given_out, D(0)) <= max(D(0), budget - already)
-	assert all(0 <= g <= r for g, r in zip(given_out, requests))
+	assert all(0 <= g <= r for g, r in zip(given_out, requests, strict=True))
 
 
 @given(amounts, amounts)
