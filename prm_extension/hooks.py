@@ -60,6 +60,11 @@ doc_events = {
 		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
 		"on_cancel": "prm_extension.overrides.sales_documents.unlink_from_deal",
 	},
+	# Incentive claims follow the ledger: paid when their payout document is paid.
+	"Payment Entry": {
+		"on_submit": "prm_extension.incentive_engine.on_payment",
+		"on_cancel": "prm_extension.incentive_engine.on_payment",
+	},
 }
 
 # One partner scope feeds both list conditions and document checks (prm_extension/permissions.py).
@@ -67,11 +72,19 @@ permission_query_conditions = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_query",
 	"Channel Partner": "prm_extension.permissions.channel_partner_query",
 	"Deal Registration": "prm_extension.permissions.deal_registration_query",
+	"Fund Allocation": "prm_extension.permissions.fund_allocation_query",
+	"MDF Request": "prm_extension.permissions.mdf_request_query",
+	"Incentive Claim": "prm_extension.permissions.incentive_claim_query",
+	"Incentive Program": "prm_extension.permissions.incentive_program_query",
 }
 has_permission = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
 	"Channel Partner": "prm_extension.permissions.channel_partner_has_permission",
 	"Deal Registration": "prm_extension.permissions.deal_registration_has_permission",
+	"Fund Allocation": "prm_extension.permissions.fund_allocation_has_permission",
+	"MDF Request": "prm_extension.permissions.mdf_request_has_permission",
+	"Incentive Claim": "prm_extension.permissions.incentive_claim_has_permission",
+	"Incentive Program": "prm_extension.permissions.incentive_program_has_permission",
 }
 
 scheduler_events = {

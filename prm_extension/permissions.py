@@ -81,3 +81,42 @@ def deal_registration_query(user: str | None = None) -> str:
 
 def deal_registration_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	return _allows(doc, "channel_partner", user)
+
+
+def fund_allocation_query(user: str | None = None) -> str:
+	return _query("Fund Allocation", "channel_partner", user)
+
+
+def fund_allocation_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)
+
+
+def mdf_request_query(user: str | None = None) -> str:
+	return _query("MDF Request", "channel_partner", user)
+
+
+def mdf_request_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)
+
+
+def incentive_claim_query(user: str | None = None) -> str:
+	return _query("Incentive Claim", "channel_partner", user)
+
+
+def incentive_claim_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)
+
+
+def incentive_program_query(user: str | None = None) -> str:
+	"""Partners see only Active programs (eligibility is checked when they request or claim)."""
+	scope = partner_scope(user)
+	if scope is UNRESTRICTED:
+		return ""
+	return "`tabIncentive Program`.`status` = 'Active'"
+
+
+def incentive_program_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	scope = partner_scope(user)
+	if scope is UNRESTRICTED:
+		return None
+	return doc.get("status") == "Active"

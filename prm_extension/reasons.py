@@ -5,6 +5,7 @@ Messages name the rule that decided, never another partner or its reservation.
 
 from __future__ import annotations
 
+import frappe
 from frappe import _
 from frappe.utils import formatdate
 
@@ -147,3 +148,48 @@ def explain_check(check) -> str:
 			"The vendor's own sales team is already working an opportunity with this customer; a channel manager will decide."
 		)
 	return code
+
+
+# --- Incentives --------------------------------------------------------------------------------
+
+
+def explain_incentive(code: str, params: dict | None = None) -> str:
+	p = params or {}
+
+	def money(value):
+		return (
+			frappe.format(value, {"fieldtype": "Currency", "options": p.get("currency")})
+			if value is not None
+			else ""
+		)
+
+	return {
+		"program_inactive": lambda: _("This program is not active."),
+		"partner_not_active": lambda: _("Only Active partners can take part in incentive programs."),
+		"tier_not_eligible": lambda: _("Your partner tier is not eligible for this program."),
+		"partner_not_eligible": lambda: _("Your partner company is not eligible for this program."),
+		"amount_not_positive": lambda: _("The amount must be more than zero."),
+		"currency_mismatch": lambda: _("This program pays in {0}, not {1}.").format(
+			p.get("expected"), p.get("currency")
+		),
+		"past_deadline": lambda: _("Claims for this program closed on {0}.").format(
+			formatdate(p.get("deadline"))
+		),
+		"activity_dates_reversed": lambda: _("The activity ends before it starts."),
+		"activity_outside_program": lambda: _(
+			"The activity must take place within the program period ({0} to {1})."
+		).format(formatdate(p.get("start")), formatdate(p.get("end"))),
+		"proof_required": lambda: _(
+			"Attach proof of performance (invoices, photos, attendee lists) to claim this program."
+		),
+		"over_preapproved": lambda: _(
+			"The claim is more than what is left of the pre-approved amount ({0})."
+		).format(money(p.get("remaining"))),
+		"already_claimed": lambda: _("Already claimed: {0}.").format(", ".join(p.get("references") or [])),
+		"over_balance": lambda: _(
+			"The amount is more than the available balance of your allocation ({0})."
+		).format(money(p.get("available"))),
+		"approve_over_claim": lambda: _(
+			"The approved amount cannot be more than the claimed amount ({0})."
+		).format(money(p.get("claimed"))),
+	}.get(code, lambda: code)()

@@ -116,3 +116,53 @@ def expire_deals(today: str | None = None, batch_size: int = BATCH_SIZE) -> int:
 			frappe.db.commit()
 		frappe.publish_progress(100, title=frappe._("Expiring deal registrations"), description=str(done))
 	return done
+
+
+def compute_program_claims(program: str, batch_size: int = 200) -> dict:
+	"""Create the computed claims (rebate, SPIFF, deal bonus) of a program, one per allocation
+	whose period has ended and has no live claim yet; they wait as Submitted for a PRM Manager.
+	Runs on the long queue, committing per batch with progress; a rerun creates nothing twice."""
+	from prm_extension.incentive_engine import CLAIM_LIVE
+
+	prog = frappe.get_doc("Incentive Program", program)
+	if prog.program_type == "MDF / Co-op":
+		return {"created": 0, "skipped": 0}
+	allocations = frappe.get_all(
+		"Fund Allocation",
+		filters={"program": program, "period_end": ("<", nowdate())},
+		fields=["name", "channel_partner", "period_start", "period_end"],
+		order_by="name",
+		limit_page_length=0,
+	)
+	created = skipped = 0
+	for i, alloc in enumerate(allocations, start=1):
+		if frappe.db.exists("Incentive Claim", {"fund_allocation": alloc.name, "status": ("in", CLAIM_LIVE)}):
+			skipped += 1
+			continue
+		try:
+			claim = frappe.get_doc(
+				{
+					"doctype": "Incentive Claim",
+					"program": program,
+					"channel_partner": alloc.channel_partner,
+					"claim_date": nowdate(),
+					"period_start": alloc.period_start,
+					"period_end": alloc.period_end,
+				}
+			)
+			claim.insert(ignore_permissions=True)  # created by the system on the program's behalf
+			if claim.claimed_amount > 0:
+				claim.status = "Submitted"
+				claim.save(ignore_permissions=True)
+			created += 1
+		except frappe.ValidationError:
+			frappe.db.rollback()
+			frappe.log_error(f"Could not compute the claim of {alloc.name}")
+			skipped += 1
+		if i % batch_size == 0:
+			if not frappe.flags.in_test:
+				frappe.db.commit()
+			frappe.publish_progress(
+				i * 100 / len(allocations), title=frappe._("Computing claims"), description=program
+			)
+	return {"created": created, "skipped": skipped}

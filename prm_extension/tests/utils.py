@@ -232,3 +232,45 @@ def purge(customers: list[str]) -> None:
 		if frappe.db.exists("Customer", name):
 			frappe.delete_doc("Customer", name, force=True)
 	frappe.db.commit()
+
+
+def make_program(program_type: str = "MDF / Co-op", budget: float = 10000, **values):
+	"""An Active incentive program of the test company, paid from Marketing (or Administrative) expenses."""
+	from frappe.utils import add_days, get_first_day, get_last_day, nowdate
+
+	co = company()
+	expense = frappe.db.get_value(
+		"Account", {"company": co, "account_name": "Marketing Expenses", "is_group": 0}
+	) or frappe.db.get_value(
+		"Account", {"company": co, "account_name": "Administrative Expenses", "is_group": 0}
+	)
+	doc = frappe.get_doc(
+		{
+			"doctype": "Incentive Program",
+			"program_name": f"PRM {program_type} {frappe.generate_hash(length=6)}",
+			"program_type": program_type,
+			"status": "Active",
+			"company": co,
+			"currency": frappe.get_cached_value("Company", co, "default_currency"),
+			"total_budget": budget,
+			"start_date": get_first_day(add_days(nowdate(), -40)),
+			"end_date": get_last_day(add_days(nowdate(), 60)),
+			"claim_deadline": add_days(get_last_day(add_days(nowdate(), 60)), 30),
+			"expense_account": expense,
+			"cost_center": frappe.get_cached_value("Company", co, "cost_center"),
+			**values,
+		}
+	)
+	return doc.insert()
+
+
+def allocate(program: str, partner: str, amount: float, **values):
+	return frappe.get_doc(
+		{
+			"doctype": "Fund Allocation",
+			"program": program,
+			"channel_partner": partner,
+			"allocated_amount": amount,
+			**values,
+		}
+	).insert()

@@ -1,0 +1,144 @@
+"""Incentive calls for the portal and the desk: balances, MDF requests and claims.
+
+Writes go through the documents' lifecycle; these functions only shape requests and answers."""
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from prm_extension import incentive_engine as engine
+from prm_extension.partners import is_manager, resolve_acting_partner
+
+MANAGERS = ("PRM Manager", "System Manager")
+
+
+def _get(doctype: str, name: str, ptype: str = "write"):
+	if not isinstance(name, str) or not frappe.db.exists(doctype, name):
+		frappe.throw(
+			_("{0} {1} does not exist.").format(_(doctype), frappe.bold(str(name))), frappe.DoesNotExistError
+		)
+	doc = frappe.get_doc(doctype, name)
+	if not doc.has_permission(ptype):
+		frappe.throw(
+			_("{0} {1} does not exist.").format(_(doctype), frappe.bold(name)), frappe.DoesNotExistError
+		)
+	return doc
+
+
+@frappe.whitelist()
+@frappe.read_only()
+def balances(channel_partner: str | None = None) -> list[dict]:
+	"""The partner's allocations with their derived balances."""
+	partner = resolve_acting_partner(channel_partner)
+	filters = {"channel_partner": partner} if partner else {}
+	out = []
+	for a in frappe.get_list(
+		"Fund Allocation",
+		filters=filters,
+		fields=[
+			"name",
+			"program",
+			"channel_partner",
+			"period_start",
+			"period_end",
+			"currency",
+			"allocated_amount",
+		],
+		order_by="period_end desc",
+		limit_page_length=200,
+	):
+		b = engine.balance(a.name)
+		out.append(
+			{
+				**a,
+				**{
+					k: float(getattr(b, k))
+					for k in ("committed", "requested", "approved", "paid", "available", "unpaid")
+				},
+				"expired": b.expired,
+			}
+		)
+	return out
+
+
+@frappe.whitelist(methods=["POST"])
+def submit_mdf_request(request: str) -> dict:
+	doc = _get("MDF Request", request)
+	if doc.status != "Draft":
+		frappe.throw(_("MDF request {0} is {1}, not a draft.").format(doc.name, _(doc.status)))
+	doc.status = "Submitted"
+	doc.save()
+	return {"name": doc.name, "status": doc.status}
+
+
+@frappe.whitelist(methods=["POST"])
+def decide_mdf_request(
+	request: str, action: str, approved_amount: float | None = None, reason: str | None = None
+) -> dict:
+	frappe.only_for(MANAGERS)
+	doc = _get("MDF Request", request)
+	if doc.status != "Submitted" or doc.docstatus != 0:
+		frappe.throw(_("MDF request {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
+	doc.decision_reason = (reason or "").strip()[:1000] or None
+	if action == "Approve":
+		if approved_amount is not None:
+			doc.approved_amount = flt(approved_amount)
+		doc.submit()
+	elif action == "Reject":
+		doc.status = "Rejected"
+		doc.save()
+	else:
+		frappe.throw(_("Unknown action {0}.").format(frappe.bold(action)))
+	return {"name": doc.name, "status": doc.status, "approved_amount": doc.approved_amount}
+
+
+@frappe.whitelist(methods=["POST"])
+def submit_claim(claim: str) -> dict:
+	doc = _get("Incentive Claim", claim)
+	if doc.status != "Draft":
+		frappe.throw(_("Claim {0} is {1}, not a draft.").format(doc.name, _(doc.status)))
+	doc.status = "Submitted"
+	doc.save()
+	return {"name": doc.name, "status": doc.status, "claimed_amount": doc.claimed_amount}
+
+
+@frappe.whitelist(methods=["POST"])
+def decide_claim(
+	claim: str, action: str, approved_amount: float | None = None, reason: str | None = None
+) -> dict:
+	frappe.only_for(MANAGERS)
+	doc = _get("Incentive Claim", claim)
+	if doc.status != "Submitted" or doc.docstatus != 0:
+		frappe.throw(_("Claim {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
+	doc.decision_reason = (reason or "").strip()[:1000] or None
+	if action == "Approve":
+		if approved_amount is not None:
+			doc.approved_amount = flt(approved_amount)
+		doc.submit()
+	elif action == "Reject":
+		doc.status = "Rejected"
+		doc.save()
+	else:
+		frappe.throw(_("Unknown action {0}.").format(frappe.bold(action)))
+	return {
+		"name": doc.name,
+		"status": doc.status,
+		"approved_amount": doc.approved_amount,
+		"payout_document": doc.payout_document if is_manager() else None,
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+def run_program_claims(program: str) -> dict:
+	"""Queue the computation of rebate / SPIFF / bonus claims for every allocation of a program."""
+	frappe.only_for(MANAGERS)
+	frappe.get_doc("Incentive Program", program).check_permission("write")
+	job = frappe.enqueue(
+		"prm_extension.tasks.compute_program_claims",
+		queue="long",
+		job_id=f"prm_program_claims::{program}",
+		deduplicate=True,
+		program=program,
+		enqueue_after_commit=True,
+	)
+	return {"queued": bool(job)}

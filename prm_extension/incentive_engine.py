@@ -1,0 +1,418 @@
+"""Bridge between the database and the incentive money rules (``prm_extension.core.incentives``):
+program facts, derived balances (with row locks on the write path), amounts computed from
+submitted Sales Invoices and won registrations, and payouts through ERPNext accounting."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.query_builder.functions import Sum
+from frappe.utils import flt, get_datetime, getdate, nowdate
+
+from prm_extension.core import incentives as rules
+from prm_extension.partners import tree_nodes
+
+CLAIM_LIVE = ("Submitted", "Approved", "Partially Approved", "Paid")  # not Draft, Rejected, Cancelled
+
+
+def D(value) -> Decimal:
+	return Decimal(str(flt(value)))
+
+
+def precision(currency: str | None) -> int:
+	from frappe.utils import get_number_format_info
+
+	fmt = frappe.db.get_value("Currency", currency, "number_format") if currency else None
+	places = (
+		frappe.db.get_value("Currency", currency, "smallest_currency_fraction_value") if currency else None
+	)
+	if places is not None and flt(places) >= 1:
+		return 0
+	if fmt:
+		return get_number_format_info(fmt)[2]
+	return 2
+
+
+def program(name: str):
+	doc = frappe.get_cached_doc("Incentive Program", name)
+	facts = rules.ProgramFacts(
+		name=doc.name,
+		program_type=doc.program_type,
+		active=doc.status == "Active",
+		start=getdate(doc.start_date),
+		end=getdate(doc.end_date),
+		claim_deadline=getdate(doc.claim_deadline),
+		currency=doc.currency,
+		eligible_tiers=frozenset(r.tier for r in doc.eligible_tiers),
+		eligible_partners=frozenset(r.channel_partner for r in doc.eligible_partners),
+		product_lines=tuple(tree_nodes("Item Group", [r.item_group for r in doc.product_lines]).values()),
+	)
+	return doc, facts
+
+
+def eligibility_problem(program_facts: rules.ProgramFacts, partner: str) -> str | None:
+	row = frappe.db.get_value("Channel Partner", partner, ["status", "tier"], as_dict=True)
+	if not row:
+		frappe.throw(_("Channel Partner {0} does not exist.").format(partner), frappe.DoesNotExistError)
+	return rules.eligibility(program_facts, partner, row.status, row.tier)
+
+
+def allocation_for(program_name: str, partner: str, on) -> str:
+	"""The partner's Fund Allocation of the program whose period contains ``on``."""
+	alloc = frappe.qb.DocType("Fund Allocation")
+	rows = (
+		frappe.qb.from_(alloc)
+		.select(alloc.name)
+		.where(
+			(alloc.program == program_name)
+			& (alloc.channel_partner == partner)
+			& (alloc.period_start <= on)
+			& (alloc.period_end >= on)
+		)
+		.limit(1)
+		.run()
+	)
+	if not rows:
+		frappe.throw(
+			_("Your partner company has no fund allocation in program {0} for {1}.").format(
+				program_name, frappe.format(on, {"fieldtype": "Date"})
+			),
+			title=_("No allocation"),
+		)
+	return rows[0][0]
+
+
+def lock_allocation(name: str) -> None:
+	frappe.db.sql("select name from `tabFund Allocation` where name = %s for update", name)
+
+
+def balance(allocation: str, for_update: bool = False, exclude_claim: str | None = None) -> rules.Balance:
+	"""Balance derived from submitted documents. ``for_update``: lock the allocation first and read
+	with locking reads, so concurrent approvals queue up and see each other's results."""
+	if for_update:
+		lock_allocation(allocation)
+	lock = " lock in share mode" if for_update else ""
+	row = frappe.db.get_value("Fund Allocation", allocation, ["allocated_amount", "program"], as_dict=True)
+	if not row:
+		frappe.throw(_("Fund Allocation {0} does not exist.").format(allocation), frappe.DoesNotExistError)
+	deadline = frappe.get_cached_value("Incentive Program", row.program, "claim_deadline")
+	committed = frappe.db.sql(
+		"""select coalesce(sum(approved_amount), 0) from `tabMDF Request`
+		where fund_allocation = %s and docstatus = 1 and status = 'Approved'"""
+		+ lock,
+		allocation,
+	)[0][0]
+	sums = frappe.db.sql(
+		"""select
+			coalesce(sum(case when docstatus = 0 and status = 'Submitted' then claimed_amount end), 0),
+			coalesce(sum(case when docstatus = 1 then approved_amount end), 0),
+			coalesce(sum(case when docstatus = 1 then paid_amount end), 0)
+		from `tabIncentive Claim` where fund_allocation = %s and name != %s"""
+		+ lock,
+		(allocation, exclude_claim or ""),
+	)[0]
+	return rules.Balance(
+		allocated=D(row.allocated_amount),
+		committed=D(committed),
+		requested=D(sums[0]),
+		approved=D(sums[1]),
+		paid=D(sums[2]),
+		expired=bool(deadline and getdate(deadline) < getdate(nowdate())),
+	)
+
+
+# --- amounts from sales data -----------------------------------------------------------------
+
+
+def _period_lines(program_doc, partner: str, start, end) -> list[rules.SalesLine]:
+	"""Submitted Sales Invoice lines of the partner's Sales Partner in the period, aggregated per
+	invoice and item (a single indexed query)."""
+	sales_partner = frappe.db.get_value("Channel Partner", partner, "sales_partner")
+	if not sales_partner:
+		return []
+	company_currency = frappe.get_cached_value("Company", program_doc.company, "default_currency")
+	amount_col = "sii.base_net_amount" if program_doc.currency == company_currency else "sii.net_amount"
+	currency_cond = "" if program_doc.currency == company_currency else " and si.currency = %(currency)s"
+	rows = frappe.db.sql(
+		f"""select si.name, sii.item_code, sii.item_group, sum(sii.stock_qty) as qty, sum({amount_col}) as amount
+		from `tabSales Invoice` si join `tabSales Invoice Item` sii on sii.parent = si.name
+		where si.docstatus = 1 and si.sales_partner = %(sp)s and si.company = %(company)s
+			and si.posting_date between %(start)s and %(end)s{currency_cond}
+		group by si.name, sii.item_code, sii.item_group""",
+		{
+			"sp": sales_partner,
+			"company": program_doc.company,
+			"start": start,
+			"end": end,
+			"currency": program_doc.currency,
+		},
+		as_dict=True,
+	)
+	nodes = tree_nodes("Item Group", {r.item_group for r in rows})
+	return [
+		rules.SalesLine(r.name, r.item_code or "", nodes[r.item_group], D(r.qty), D(r.amount))
+		for r in rows
+		if r.item_group in nodes
+	]
+
+
+def compute(claim) -> tuple[Decimal, list[dict]]:
+	"""Amount and references of a rebate, SPIFF or deal-bonus claim, from the database."""
+	program_doc, facts = program(claim.program)
+	places = precision(program_doc.currency)
+	start, end = claim.period_start, claim.period_end
+	if program_doc.program_type in (rules.REBATE, rules.SPIFF):
+		lines = [
+			ln
+			for ln in _period_lines(program_doc, claim.channel_partner, start, end)
+			if not facts.product_lines or any(rules.overlaps(p, ln.item_group) for p in facts.product_lines)
+		]
+		if program_doc.program_type == rules.REBATE:
+			revenue = rules.eligible_revenue(lines, facts.product_lines)
+			amount = rules.rebate(
+				revenue,
+				[rules.Bracket(D(b.threshold), D(b.rate_percent)) for b in program_doc.brackets],
+				program_doc.bracket_mode or rules.RETROACTIVE,
+				places,
+			)
+		else:
+			spiff_rules = [
+				rules.SpiffRule(
+					D(r.amount_per_unit),
+					r.item_code or "",
+					tree_nodes("Item Group", [r.item_group]).get(r.item_group) if r.item_group else None,
+				)
+				for r in program_doc.spiff_rules
+			]
+			amount = rules.spiff(lines, spiff_rules, places)
+		per_group: dict[str, list] = {}
+		for ln in lines:
+			entry = per_group.setdefault(ln.item_group.name, [set(), Decimal(0), Decimal(0)])
+			entry[0].add(ln.reference)
+			entry[1] += ln.qty
+			entry[2] += ln.amount
+		refs = [
+			{
+				"reference_doctype": "Item Group",
+				"reference_name": group,
+				"description": _("{0} invoices").format(len(invoices)),
+				"qty": float(qty),
+				"amount": float(total),
+			}
+			for group, (invoices, qty, total) in sorted(per_group.items())
+		]
+		return amount, refs
+	if program_doc.program_type == rules.DEAL_BONUS:
+		deals = frappe.get_all(
+			"Deal Registration",
+			filters={
+				"channel_partner": claim.channel_partner,
+				"status": "Won",
+				"won_on": ("between", [start, end]),
+			},
+			fields=["name", "won_amount", "title"],
+			limit_page_length=0,
+		)
+		taken = claimed_references(claim.program, "Deal Registration", [d.name for d in deals], claim.name)
+		deals = [d for d in deals if d.name not in taken]
+		amount = rules.deal_bonus(
+			[D(d.won_amount) for d in deals],
+			D(program_doc.bonus_per_deal),
+			D(program_doc.bonus_percentage),
+			places,
+		)
+		refs = [
+			{
+				"reference_doctype": "Deal Registration",
+				"reference_name": d.name,
+				"description": d.title,
+				"qty": 1,
+				"amount": flt(d.won_amount),
+			}
+			for d in deals
+		]
+		return amount, refs
+	return Decimal(0), []
+
+
+def claimed_references(program_name: str, doctype: str, names, exclude: str | None) -> set[str]:
+	"""References already used by a live claim of the same program."""
+	if not names:
+		return set()
+	ref = frappe.qb.DocType("Incentive Claim Reference")
+	claim = frappe.qb.DocType("Incentive Claim")
+	rows = (
+		frappe.qb.from_(ref)
+		.join(claim)
+		.on(ref.parent == claim.name)
+		.select(ref.reference_name)
+		.where(
+			(ref.reference_doctype == doctype)
+			& ref.reference_name.isin(list(names))
+			& (claim.program == program_name)
+			& claim.status.isin(CLAIM_LIVE)
+			& (claim.name != (exclude or ""))
+		)
+		.run()
+	)
+	return {r[0] for r in rows}
+
+
+# --- payouts ---------------------------------------------------------------------------------
+
+
+def ensure_supplier(partner: str) -> str:
+	supplier = frappe.db.get_value("Channel Partner", partner, "supplier")
+	if supplier and frappe.db.exists("Supplier", supplier):
+		return supplier
+	name = frappe.db.get_value("Channel Partner", partner, "partner_name")
+	supplier = frappe.db.get_value("Supplier", {"supplier_name": name}, "name")
+	if not supplier:
+		group = frappe.db.get_single_value("Buying Settings", "supplier_group") or frappe.db.get_value(
+			"Supplier Group", {"is_group": 0}, "name"
+		)
+		supplier = (
+			frappe.get_doc(
+				{
+					"doctype": "Supplier",
+					"supplier_name": name,
+					"supplier_group": group,
+					"supplier_type": "Company",
+				}
+			)
+			.insert(ignore_permissions=True)  # created by the approval, on the vendor's side
+			.name
+		)
+	frappe.db.set_value("Channel Partner", partner, "supplier", supplier, update_modified=False)
+	return supplier
+
+
+def ensure_payout_item(program_doc) -> str:
+	if program_doc.payout_item:
+		return program_doc.payout_item
+	code = "PRM-PARTNER-INCENTIVE"
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": _("Partner incentive"),
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"is_purchase_item": 1,
+				"is_sales_item": 0,
+			}
+		).insert(ignore_permissions=True)
+	return code
+
+
+def make_payout(claim) -> tuple[str, str]:
+	"""A submitted Purchase Invoice or Journal Entry for the approved amount, to the partner's
+	Supplier, against the program's expense account and cost center."""
+	program_doc = frappe.get_cached_doc("Incentive Program", claim.program)
+	supplier = ensure_supplier(claim.channel_partner)
+	remark = _("Incentive claim {0} ({1})").format(claim.name, program_doc.name)
+	if program_doc.payout_via == "Journal Entry":
+		payable = frappe.get_cached_value("Company", program_doc.company, "default_payable_account")
+		je = frappe.get_doc(
+			{
+				"doctype": "Journal Entry",
+				"voucher_type": "Journal Entry",
+				"company": program_doc.company,
+				"posting_date": nowdate(),
+				"user_remark": remark,
+				"accounts": [
+					{
+						"account": program_doc.expense_account,
+						"cost_center": program_doc.cost_center,
+						"debit_in_account_currency": claim.approved_amount,
+					},
+					{
+						"account": payable,
+						"party_type": "Supplier",
+						"party": supplier,
+						"cost_center": program_doc.cost_center,
+						"credit_in_account_currency": claim.approved_amount,
+					},
+				],
+			}
+		)
+		je.flags.ignore_permissions = True
+		je.insert()
+		je.submit()
+		return "Journal Entry", je.name
+	pi = frappe.get_doc(
+		{
+			"doctype": "Purchase Invoice",
+			"company": program_doc.company,
+			"supplier": supplier,
+			"currency": program_doc.currency,
+			"posting_date": nowdate(),
+			"bill_no": claim.name,
+			"remarks": remark,
+			"items": [
+				{
+					"item_code": ensure_payout_item(program_doc),
+					"qty": 1,
+					"rate": claim.approved_amount,
+					"expense_account": program_doc.expense_account,
+					"cost_center": program_doc.cost_center,
+				}
+			],
+		}
+	)
+	pi.flags.ignore_permissions = True
+	pi.insert()
+	pi.submit()
+	return "Purchase Invoice", pi.name
+
+
+def paid_amount(doctype: str, name: str) -> float:
+	"""What submitted Payment Entries have allocated to a payout document (Purchase Invoice or
+	Journal Entry)."""
+	per = frappe.qb.DocType("Payment Entry Reference")
+	pe = frappe.qb.DocType("Payment Entry")
+	rows = (
+		frappe.qb.from_(per)
+		.join(pe)
+		.on(per.parent == pe.name)
+		.select(Sum(per.allocated_amount))
+		.where((per.reference_doctype == doctype) & (per.reference_name == name) & (pe.docstatus == 1))
+		.run()
+	)
+	return flt(rows[0][0]) if rows else 0.0
+
+
+def refresh_paid(claim_name: str) -> None:
+	claim = frappe.get_doc("Incentive Claim", claim_name)
+	if claim.docstatus != 1 or not claim.payout_document:
+		return
+	paid = paid_amount(claim.payout_doctype, claim.payout_document)
+	status = (
+		"Paid"
+		if paid >= flt(claim.approved_amount) - 0.005
+		else ("Partially Approved" if flt(claim.approved_amount) < flt(claim.claimed_amount) else "Approved")
+	)
+	claim.db_set({"paid_amount": paid, "status": status}, notify=True)
+
+
+def on_payment(doc, method=None):
+	"""Payment Entry submitted or cancelled: claims paid through its references follow the ledger."""
+	for ref in doc.references:
+		for name in frappe.get_all(
+			"Incentive Claim",
+			filters={
+				"payout_doctype": ref.reference_doctype,
+				"payout_document": ref.reference_name,
+				"docstatus": 1,
+			},
+			pluck="name",
+		):
+			refresh_paid(name)
+
+
+def now():
+	return get_datetime()
