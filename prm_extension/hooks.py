@@ -44,6 +44,21 @@ doc_events = {
 		"validate": "prm_extension.overrides.customer.validate",
 		"on_update": "prm_extension.overrides.customer.on_update",
 	},
+	"Territory": {
+		"after_insert": "prm_extension.partners.clear_tree_cache",
+		"on_update": "prm_extension.partners.clear_tree_cache",
+		"on_trash": "prm_extension.partners.clear_tree_cache",
+	},
+	"Item Group": {
+		"after_insert": "prm_extension.partners.clear_tree_cache",
+		"on_update": "prm_extension.partners.clear_tree_cache",
+		"on_trash": "prm_extension.partners.clear_tree_cache",
+	},
+	"Customer Group": {
+		"after_insert": "prm_extension.partners.clear_tree_cache",
+		"on_update": "prm_extension.partners.clear_tree_cache",
+		"on_trash": "prm_extension.partners.clear_tree_cache",
+	},
 	"Lead": {"validate": "prm_extension.overrides.identity_keys.set_lead_keys"},
 	"Prospect": {"validate": "prm_extension.overrides.identity_keys.set_prospect_keys"},
 	# Registered deals: attribute the partner on sales documents, and close deals on invoices.

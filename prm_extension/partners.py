@@ -66,17 +66,29 @@ def resolve_acting_partner(channel_partner: str | None) -> str | None:
 
 
 def tree_nodes(doctype: str, names) -> dict[str, Node]:
-	"""Nested-set nodes of Territory / Item Group records by name."""
-	names = [n for n in set(names) if n]
+	"""Nested-set nodes of Territory / Item Group / Customer Group records by name, memoised for
+	the request (one availability check would otherwise read the same territory several times)."""
+	names = {n for n in names if n}
 	if not names:
 		return {}
-	table = frappe.qb.DocType(doctype)
-	rows = frappe.qb.from_(table).select(table.name, table.lft, table.rgt).where(table.name.isin(names)).run()
-	return {
-		name: Node(lft, rgt, name)
-		for name, lft, rgt in rows
-		if lft is not None and rgt is not None and lft < rgt
-	}
+	cache = getattr(frappe.local, "prm_tree_nodes", None)
+	if cache is None:
+		cache = frappe.local.prm_tree_nodes = {}
+	known = cache.setdefault(doctype, {})
+	missing = [n for n in names if n not in known]
+	if missing:
+		table = frappe.qb.DocType(doctype)
+		rows = (
+			frappe.qb.from_(table)
+			.select(table.name, table.lft, table.rgt)
+			.where(table.name.isin(missing))
+			.run()
+		)
+		for name, lft, rgt in rows:
+			known[name] = Node(lft, rgt, name) if lft is not None and rgt is not None and lft < rgt else None
+		for name in missing:
+			known.setdefault(name, None)
+	return {n: known[n] for n in names if known.get(n) is not None}
 
 
 def tier_settings(tier: str | None) -> dict:
@@ -100,7 +112,9 @@ def tier_settings(tier: str | None) -> dict:
 	)
 
 
-def partner_facts(partner: str, live_count: int) -> PartnerFacts:
+def partner_facts(partner: str, live_count) -> PartnerFacts:
+	"""Plain facts about a partner. ``live_count`` is its number of live reservations, or a function
+	``limit -> count`` that is only called when the tier has a limit (and need count no further)."""
 	row = frappe.db.get_value("Channel Partner", partner, ["name", "status", "tier"], as_dict=True)
 	if not row:
 		frappe.throw(
@@ -115,11 +129,19 @@ def partner_facts(partner: str, live_count: int) -> PartnerFacts:
 		pluck="item_group",
 	)
 	limits = tier_settings(row.tier)
+	limit = limits.max_active_reservations
+	if callable(live_count):
+		live_count = live_count(limit) if limit else 0
 	return PartnerFacts(
 		name=partner,
 		status=row.status,
 		territories=tuple(tree_nodes("Territory", territories).values()),
 		product_lines=tuple(tree_nodes("Item Group", lines).values()),
-		max_active_reservations=limits.max_active_reservations,
+		max_active_reservations=limit,
 		live_reservations=live_count,
 	)
+
+
+def clear_tree_cache(doc=None, method=None) -> None:
+	"""A tree changed (nested-set bounds move on every insert): forget the memoised nodes."""
+	frappe.local.prm_tree_nodes = {}

@@ -120,13 +120,24 @@ def live_reservations(root: str, for_update: bool = False) -> list[LiveReservati
 	]
 
 
-def live_count(partner: str, exclude: str | None = None, for_update: bool = False) -> int:
-	return frappe.db.sql(
-		"""select count(*) from `tabAccount Reservation`
-		where channel_partner = %(partner)s and status in %(live)s and name != %(exclude)s"""
-		+ (" lock in share mode" if for_update else ""),
-		{"partner": partner, "live": LIVE_STATUSES, "exclude": exclude or ""},
-	)[0][0]
+def live_count(
+	partner: str, exclude: str | None = None, for_update: bool = False, limit: int | None = None
+) -> int:
+	"""The partner's live reservations, counted up to ``limit`` when given: the tier check only asks
+	whether the limit is reached, and a bounded read costs O(limit) however many a partner holds."""
+	values = {"partner": partner, "live": LIVE_STATUSES, "exclude": exclude or ""}
+	where = "channel_partner = %(partner)s and status in %(live)s and name != %(exclude)s"
+	lock = " lock in share mode" if for_update else ""
+	if not limit:
+		return frappe.db.sql(f"select count(*) from `tabAccount Reservation` where {where}{lock}", values)[0][
+			0
+		]
+	values["limit"] = int(limit)
+	return len(
+		frappe.db.sql(
+			f"select name from `tabAccount Reservation` where {where} limit %(limit)s{lock}", values
+		)
+	)
 
 
 def lock_for_reservation(partner: str, root: str) -> None:
@@ -150,16 +161,17 @@ def evaluate(
 	product_line: str | None,
 	exclude: str | None = None,
 	lock: bool = False,
+	row=None,
 ) -> tuple[Decision, object]:
 	"""Decide whether ``partner`` may hold ``customer`` for the scope. Returns (decision, customer row).
 
 	With ``lock`` the facts are read under row locks, for the write path; the availability check
 	reads without locks.
 	"""
-	row = customer_row(customer)
+	row = row or customer_row(customer)
 	if lock:
 		lock_for_reservation(partner, row.root)
-	facts = partner_facts(partner, live_count(partner, exclude, for_update=lock))
+	facts = partner_facts(partner, lambda limit: live_count(partner, exclude, for_update=lock, limit=limit))
 	decision = decide(
 		facts,
 		account_facts(row),

@@ -79,7 +79,7 @@ def _candidates(keys, limit: int) -> list[Candidate]:
 def _verdict(partner: str | None, customer: str, territory: str | None, product_line: str | None) -> dict:
 	row = engine.customer_row(customer)
 	if partner:
-		decision, _row = engine.evaluate(partner, customer, territory or row.territory, product_line)
+		decision, _row = engine.evaluate(partner, customer, territory or row.territory, product_line, row=row)
 	else:
 		# A channel manager asking without a partner: is anybody holding it?
 		facts = engine.account_facts(row)
@@ -128,7 +128,7 @@ def check_availability(
 				_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)), frappe.DoesNotExistError
 			)
 	keys = _keys(query, domain, tax_id)
-	limit = frappe.db.get_single_value("PRM Settings", "max_match_candidates") or 20
+	limit = frappe.get_cached_doc("PRM Settings").max_match_candidates or 20
 	result = classify(keys, _candidates(keys, limit), max_matches=limit)
 	if result.outcome == "none":
 		return {
