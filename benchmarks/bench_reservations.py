@@ -34,7 +34,6 @@ from collections import Counter, defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import frappe  # noqa: E402
-
 import generate as gen  # noqa: E402
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -227,7 +226,9 @@ def creation_pool(world, n: int, seed: int) -> list[str]:
 def reserving_users(world) -> list[str]:
 	"""Admins of active Platinum partners (no tier limit) authorised everywhere (no territory or
 	product-line restriction): every open-pool customer can be reserved by them."""
-	users = [p.admin for p in world.active_partners if p.tier == "Platinum" and not p.territories and not p.lines]
+	users = [
+		p.admin for p in world.active_partners if p.tier == "Platinum" and not p.territories and not p.lines
+	]
 	if not users:
 		raise RuntimeError("no unrestricted Platinum partner")
 	return users
@@ -263,11 +264,17 @@ def cleanup_created() -> dict:
 		)
 		if contacts:
 			for table in ("Contact Email", "Contact Phone", "Dynamic Link"):
-				frappe.db.sql(f"delete from `tab{table}` where parenttype = 'Contact' and parent in %(c)s", {"c": contacts})
+				frappe.db.sql(
+					f"delete from `tab{table}` where parenttype = 'Contact' and parent in %(c)s",
+					{"c": contacts},
+				)
 			frappe.db.sql("delete from `tabContact` where name in %(c)s", {"c": contacts})
 		counts["contacts"] = len(contacts)
 		frappe.db.sql("delete from `tabLead` where name in %(l)s", {"l": leads})
-		for dt, field, ref in (("Version", "ref_doctype", "docname"), ("Comment", "reference_doctype", "reference_name")):
+		for dt, field, ref in (
+			("Version", "ref_doctype", "docname"),
+			("Comment", "reference_doctype", "reference_name"),
+		):
 			frappe.db.sql(f"delete from `tab{dt}` where {field} = 'Lead' and {ref} in %(l)s", {"l": leads})
 	frappe.db.commit()
 	return counts
@@ -365,15 +372,15 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 			for i in range(n + warmup):
 				record = i >= warmup
 				steps = [
-					lambda: reservation(i, customers[2 * i], record),
-					lambda: lead(i, record),
-					lambda: reservation_api(i, customers[2 * i + 1], record),
-					lambda: lead(i, record, contact=False),
+					(reservation, (i, customers[2 * i], record)),
+					(lead, (i, record)),
+					(reservation_api, (i, customers[2 * i + 1], record)),
+					(lead, (i, record, False)),
 				]
 				if i % 2:
 					steps.reverse()
-				for step in steps:
-					step()
+				for step, step_args in steps:
+					step(*step_args)
 	finally:
 		set_auto_contact(auto_contact)
 
@@ -441,7 +448,10 @@ def query_profile(workload, calls: int = 60) -> dict:
 		db_class.sql = original
 		frappe.db.rollback()
 	rows = sorted(
-		({"sql": k, "count_per_call": v[0] / total_calls, "ms_per_call": v[1] / total_calls} for k, v in stats.items()),
+		(
+			{"sql": k, "count_per_call": v[0] / total_calls, "ms_per_call": v[1] / total_calls}
+			for k, v in stats.items()
+		),
 		key=lambda r: -r["ms_per_call"],
 	)
 	return {
@@ -515,7 +525,10 @@ def _git(*args) -> str:
 	app = os.path.dirname(os.path.dirname(os.path.abspath(gen.__file__)))
 	try:
 		return subprocess.run(
-			["git", "-c", f"safe.directory={app}", "-C", app, *args], capture_output=True, text=True, timeout=10
+			["git", "-c", f"safe.directory={app}", "-C", app, *args],
+			capture_output=True,
+			text=True,
+			timeout=10,
 		).stdout.strip()
 	except Exception:  # noqa: BLE001 - informative only
 		return ""
@@ -531,13 +544,26 @@ def main(argv=None):
 	ap.add_argument("--stages", default="10000,1000000", help="reservation counts to measure at")
 	ap.add_argument("--calls", type=int, default=500, help="availability checks per stage and variant")
 	ap.add_argument("--warmup", type=int, default=50)
-	ap.add_argument("--ab-calls", type=int, default=1000, help="availability checks per variant in the interleaved comparisons")
+	ap.add_argument(
+		"--ab-calls",
+		type=int,
+		default=1000,
+		help="availability checks per variant in the interleaved comparisons",
+	)
 	ap.add_argument("--rounds", type=int, default=20, help="blocks of the interleaved comparisons")
 	ap.add_argument("--creates", type=int, default=300, help="reservations and Leads per stage")
 	ap.add_argument("--create-warmup", type=int, default=20)
 	ap.add_argument("--seed", type=int, default=gen.SEED)
-	ap.add_argument("--keep", action="store_true", help="do not truncate when the site holds more rows than the first stage")
-	ap.add_argument("--try-fix", action="store_true", help="also time proposed_fix.py (applied in-process) in the interleaved comparison")
+	ap.add_argument(
+		"--keep",
+		action="store_true",
+		help="do not truncate when the site holds more rows than the first stage",
+	)
+	ap.add_argument(
+		"--try-fix",
+		action="store_true",
+		help="obsolete (the fix it timed is in the app)",
+	)
 	ap.add_argument("--profile", action="store_true", help="cProfile 200 availability checks per stage")
 	ap.add_argument("--out", default=None, help="result JSON (default benchmarks/results/<timestamp>.json)")
 	args = ap.parse_args(argv)
@@ -556,6 +582,7 @@ def main(argv=None):
 				frappe.db.sql(
 					"select @@version, @@innodb_buffer_pool_size/1048576, @@innodb_flush_log_at_trx_commit"
 				)[0],
+				strict=True,
 			)
 		),
 		"args": vars(args),
@@ -571,7 +598,9 @@ def main(argv=None):
 		result["customers"] = len(world.customers)
 		result["families"] = len(world.families)
 		result["partners"] = len(world.partners)
-		log(f"{len(world.customers):,} customers in {len(world.families):,} families, {len(world.partners)} partners")
+		log(
+			f"{len(world.customers):,} customers in {len(world.families):,} families, {len(world.partners)} partners"
+		)
 		cleanup_created()
 		if gen.bench_count() > stages[0] and not args.keep:
 			log(f"site holds {gen.bench_count():,} reservations > {stages[0]:,}: truncating")
@@ -591,12 +620,20 @@ def main(argv=None):
 				take_snapshot()  # the first stage's table, for the side-by-side comparison
 				snapshot = stage
 			total = frappe.db.count("Account Reservation")
-			out = {"reservations": total, "by_status": gen.reservation_stats(), "loadavg_before": os.getloadavg()}
+			out = {
+				"reservations": total,
+				"by_status": gen.reservation_stats(),
+				"loadavg_before": os.getloadavg(),
+			}
 			log(f"[{stage:,}] availability: {args.calls} calls (+{args.warmup} warm-up) ...")
 			out["availability"] = summarise(run_availability(workload, args.warmup))
 			a = out["availability"]["ms"]
-			log(f"  p50 {a['p50']:.2f}  p95 {a['p95']:.2f}  p99 {a['p99']:.2f} ms  {out['availability']['statuses']}")
-			log(f"[{stage:,}] creation: {args.creates} each of insert / reserve() / Lead / Lead without Contact ...")
+			log(
+				f"  p50 {a['p50']:.2f}  p95 {a['p95']:.2f}  p99 {a['p99']:.2f} ms  {out['availability']['statuses']}"
+			)
+			log(
+				f"[{stage:,}] creation: {args.creates} each of insert / reserve() / Lead / Lead without Contact ..."
+			)
 			out["creation"] = run_creation(world, args.creates, args.create_warmup, args.seed, stage)
 			c = out["creation"]
 			log(
@@ -615,9 +652,7 @@ def main(argv=None):
 
 		fix = None
 		if args.try_fix:
-			import proposed_fix
-
-			fix = proposed_fix.applied
+			raise SystemExit("--try-fix is obsolete: the bounded live count it timed is part of the app now")
 		variants = {}
 		if snapshot is not None:
 			variants[str(snapshot)] = _variant("small")
@@ -629,7 +664,9 @@ def main(argv=None):
 			variants[str(stages[-1])] = _variant("large")
 			variants[f"{stages[-1]} + fix"] = _variant("large", fix)
 		if variants:
-			log(f"interleaved availability: {', '.join(variants)}; {args.ab_calls} calls each in {args.rounds} rounds ...")
+			log(
+				f"interleaved availability: {', '.join(variants)}; {args.ab_calls} calls each in {args.rounds} rounds ..."
+			)
 			result["interleaved"] = interleaved_availability(ab_workload, args.rounds, 5, variants)
 			result["interleaved"]["loadavg_after"] = os.getloadavg()
 		if snapshot is not None:
@@ -668,8 +705,12 @@ def _avail_rows(label_summaries: list[tuple[str, dict]]) -> None:
 	print("  " + " " * 28 + "      p50     p95     p99    mean")
 	for label, a in label_summaries:
 		print(f"  {label:<32}{fmt(a['ms'])}")
+	if len(label_summaries) < 2:
+		return
 	first, last = label_summaries[0][1], label_summaries[-1][1]
-	print(f"  p95 ratio {label_summaries[-1][0]} / {label_summaries[0][0]}: {last['ms']['p95'] / first['ms']['p95']:.2f}")
+	print(
+		f"  p95 ratio {label_summaries[-1][0]} / {label_summaries[0][0]}: {last['ms']['p95'] / first['ms']['p95']:.2f}"
+	)
 	for tier in TIERS:
 		a, b = first["by_caller_tier_ms"].get(tier), last["by_caller_tier_ms"].get(tier)
 		if a and b:
@@ -681,11 +722,15 @@ def _avail_rows(label_summaries: list[tuple[str, dict]]) -> None:
 
 def report(result: dict) -> None:
 	keys = list(result["stages"])
-	print("\nAvailability check, ms (server-side, in-process). Targets: p95 <= 20 ms at 1M; p95 1M / 10k <= 1.5")
+	print(
+		"\nAvailability check, ms (server-side, in-process). Targets: p95 <= 20 ms at 1M; p95 1M / 10k <= 1.5"
+	)
 	inter = result.get("interleaved", {})
 	first, last = keys[0], keys[-1]
 	if first in inter and last in inter and first != last:
-		print(" side by side (first and last stage's tables swapped in alternately, same calls, interleaved):")
+		print(
+			" side by side (first and last stage's tables swapped in alternately, same calls, interleaved):"
+		)
 		_avail_rows([(f"{int(k):,} reservations", inter[k]) for k in (first, last)])
 		result["availability_p95_ratio"] = inter[last]["ms"]["p95"] / inter[first]["ms"]["p95"]
 		result["availability_p95_at_last_stage"] = inter[last]["ms"]["p95"]
@@ -699,9 +744,13 @@ def report(result: dict) -> None:
 	_avail_rows([(f"{int(k):,} reservations", result["stages"][k]["availability"]) for k in keys])
 	for k in keys:
 		c = result["stages"][k]["creation"]
-		print(f"\nCreate at {int(k):,} reservations, ms (target: reservation <= 1.5 x Lead)   p50     p95     p99    mean")
+		print(
+			f"\nCreate at {int(k):,} reservations, ms (target: reservation <= 1.5 x Lead)   p50     p95     p99    mean"
+		)
 		print(f"  Account Reservation insert                          {fmt(c['reservation_insert_ms'])}")
-		print(f"  Account Reservation insert + commit                 {fmt(c['reservation_insert_commit_ms'])}")
+		print(
+			f"  Account Reservation insert + commit                 {fmt(c['reservation_insert_commit_ms'])}"
+		)
 		print(f"  reserve() API (insert path)                         {fmt(c['reserve_api_ms'])}")
 		print(f"  Lead insert (default: creates a Contact)            {fmt(c['lead_insert_ms'])}")
 		print(f"  Lead insert + commit                                {fmt(c['lead_insert_commit_ms'])}")
@@ -711,7 +760,9 @@ def report(result: dict) -> None:
 			f" with commit median {c['ratio_insert_commit']['median']:.2f}, mean {c['ratio_insert_commit']['mean']:.2f}"
 		)
 		r = c["ratio_insert_vs_lead_no_contact"]
-		print(f"  ratio reservation / Lead without Contact: insert median {r['median']:.2f}, mean {r['mean']:.2f}")
+		print(
+			f"  ratio reservation / Lead without Contact: insert median {r['median']:.2f}, mean {r['mean']:.2f}"
+		)
 	print(f"\nTotal {result['total_seconds']:.0f} s (reservation generation {result['generation_s']:.0f} s)")
 
 

@@ -197,9 +197,7 @@ def _live_partner_picker(world, rng):
 			where status in ('Active', 'Requested') group by channel_partner"""
 		)
 	)
-	caps = {
-		p.name: (int(p.tier_limit * 0.8) if p.tier_limit else None) for p in world.active_partners
-	}
+	caps = {p.name: (int(p.tier_limit * 0.8) if p.tier_limit else None) for p in world.active_partners}
 	order = [p.name for p in world.active_partners]
 
 	def pick():
@@ -336,9 +334,7 @@ def grow_reservations(target: int, world, seed: int = SEED, chunk: int = 5_000) 
 
 
 def reservation_stats() -> dict:
-	return dict(
-		frappe.db.sql("select status, count(*) from `tabAccount Reservation` group by status")
-	)
+	return dict(frappe.db.sql("select status, count(*) from `tabAccount Reservation` group by status"))
 
 
 def main(argv=None):

@@ -135,6 +135,8 @@ class TestWorkspaceCards(PRMTestCase):
 				"Approved Pipeline Value",
 				"Deals Won This Quarter",
 				"Average Hours to Decide",
+				"Claims Awaiting Approval",
+				"Incentives Approved",
 			},
 		)
 		for card in cards:

@@ -349,6 +349,36 @@ class TestIncentives(PRMTestCase):
 		self.assertEqual([r.reference_name for r in claim.references], [deal.name])
 		self.assertEqual(compute_program_claims(prog.name), {"created": 0, "skipped": 1})  # idempotent
 
+	def test_roi_report_against_hand_computed_figures(self):
+		from prm_extension.prm.report.incentive_roi.incentive_roi import execute
+
+		prog = make_program(requires_preapproval=0, budget=5000)
+		alloc = allocate(
+			prog.name, GAMMA, 2000, period_start=add_days(nowdate(), -3), period_end=add_days(nowdate(), 3)
+		)
+		claim = self._claim(prog, cost=1000, user=G)  # 50 % share: 500
+		as_user(G, submit_claim, claim.name)
+		decide_claim(claim.name, "Approve")
+		cust = make_customer().name
+		invoiced_before = frappe.db.sql(
+			"""select coalesce(sum(base_net_total), 0) from `tabSales Invoice` where docstatus = 1 and sales_partner = %s
+			and posting_date between %s and %s""",
+			(
+				frappe.db.get_value("Channel Partner", GAMMA, "sales_partner"),
+				alloc.period_start,
+				alloc.period_end,
+			),
+		)[0][0]
+		self._invoice(cust, [("PRM-SRV-100", 4, 1000)], partner=GAMMA)
+		_columns, rows = execute({"company": company(), "program": prog.name})
+		self.assertEqual(len(rows), 1)
+		row = rows[0]
+		self.assertEqual(
+			(row["channel_partner"], row["allocated"], row["approved"], row["paid"]), (GAMMA, 2000, 500, 0)
+		)
+		self.assertEqual(row["invoiced_revenue"], flt(invoiced_before) + 4000)
+		self.assertAlmostEqual(row["roi"], round((flt(invoiced_before) + 4000) / 500, 2), places=2)
+
 	# --- isolation -----------------------------------------------------------------------------
 
 	def test_partners_see_only_their_own_money(self):

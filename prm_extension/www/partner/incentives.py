@@ -1,0 +1,319 @@
+"""Partner portal: the partner's incentives — fund balances, the programs it may use, its MDF
+requests and its claims (each list with a status filter and pages)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import frappe
+from frappe import _
+from frappe.utils import fmt_money, formatdate, getdate, nowdate
+
+from prm_extension import incentive_engine as engine
+from prm_extension.partners import is_manager
+from prm_extension.www.partner.deals import require_portal_user
+
+no_cache = 1
+PAGE_LENGTH = 20
+MDF = "MDF / Co-op"
+REQUEST_STATUSES = ("Draft", "Submitted", "Approved", "Rejected", "Claimed", "Cancelled")
+CLAIM_STATUSES = ("Draft", "Submitted", "Approved", "Partially Approved", "Rejected", "Paid", "Cancelled")
+PORTAL_LINKS = (
+	("/partner/accounts", "Partner Accounts"),
+	("/partner/deals", "Partner Deals"),
+	("/partner/incentives", "Partner Incentives"),
+)
+
+
+def portal_sidebar() -> list[dict]:
+	"""The portal menu with the partner pages first (one role per route in Portal Settings would
+	hide a page from members who lack that role)."""
+	from frappe.website.utils import get_portal_sidebar_items
+
+	ours = {route for route, _title in PORTAL_LINKS}
+	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
+	return [{"route": route, "title": title} for route, title in PORTAL_LINKS] + others
+
+
+def status_class(status: str | None) -> str:
+	"""CSS modifier of a status badge: ``Partially Approved`` → ``partially-approved``."""
+	return re.sub(r"[^a-z0-9]+", "-", (status or "").lower()).strip("-")
+
+
+def money(value, currency: str | None) -> str:
+	return fmt_money(value or 0, currency=currency) if currency else fmt_money(value or 0)
+
+
+def html_to_text(html: str | None) -> str:
+	"""A program description (Text Editor HTML) as plain text with its paragraphs kept."""
+	from frappe.utils import strip_html_tags
+	from frappe.utils.html_utils import unescape_html
+
+	if not html:
+		return ""
+	text = re.sub(r"(?i)<br\s*/?>|</p>|</li>|</h\d>|</div>", "\n", html)
+	text = unescape_html(strip_html_tags(text))
+	return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def page_number(value) -> int:
+	try:
+		return min(max(int(value or 1), 1), 10000)
+	except (TypeError, ValueError):
+		return 1
+
+
+def period_text(start, end) -> str:
+	if not (start and end):
+		return ""
+	return f"{formatdate(start)} – {formatdate(end)}"
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+
+def partner_balances(partner: str | None) -> list[dict]:
+	"""The partner's allocations with their balances (``api.incentives.balances``), plus program
+	type and claim deadline."""
+	from prm_extension.api.incentives import balances
+
+	if not partner:
+		return []
+	rows = balances(partner)
+	meta = {
+		a.name: a
+		for a in frappe.get_list(
+			"Fund Allocation",
+			filters={"name": ("in", [r["name"] for r in rows])},
+			fields=["name", "program_type"],
+			limit_page_length=0,
+		)
+	} if rows else {}
+	deadlines = programs_by_name([r["program"] for r in rows])
+	today = getdate(nowdate())
+	out = []
+	for r in rows:
+		cur = r.get("currency")
+		prog = deadlines.get(r["program"])
+		current = bool(
+			r.get("period_start")
+			and r.get("period_end")
+			and getdate(r["period_start"]) <= today <= getdate(r["period_end"])
+		)
+		out.append(
+			frappe._dict(
+				name=r["name"],
+				program=r["program"],
+				program_type=(meta.get(r["name"]) or {}).get("program_type") or (prog.program_type if prog else ""),
+				period=period_text(r.get("period_start"), r.get("period_end")),
+				current=current,
+				claim_deadline=formatdate(prog.claim_deadline) if prog and prog.claim_deadline else "",
+				allocated=money(r.get("allocated_amount"), cur),
+				committed=money(r.get("committed"), cur),
+				requested=money(r.get("requested"), cur),
+				approved=money(r.get("approved"), cur),
+				paid=money(r.get("paid"), cur),
+				available=money(r.get("available"), cur),
+				available_value=r.get("available") or 0,
+				expired=bool(r.get("expired")),
+			)
+		)
+	return out
+
+
+def programs_by_name(names) -> dict:
+	"""Active programs (the only ones partners may read) by name."""
+	names = sorted({n for n in names if n})
+	if not names:
+		return {}
+	return {
+		p.name: p
+		for p in frappe.get_list(
+			"Incentive Program",
+			filters={"name": ("in", names)},
+			fields=["name", "program_type", "claim_deadline", "currency"],
+			limit_page_length=0,
+		)
+	}
+
+
+def usable_programs(partner: str | None) -> list[dict]:
+	"""Active programs the partner is eligible for, with whether it has an allocation in them."""
+	rows = frappe.get_list(
+		"Incentive Program",
+		filters={"status": "Active"},
+		fields=[
+			"name",
+			"program_type",
+			"start_date",
+			"end_date",
+			"claim_deadline",
+			"currency",
+			"description",
+			"reimbursement_percentage",
+			"requires_preapproval",
+		],
+		order_by="end_date desc, name asc",
+		limit_page_length=100,
+	)
+	allocated = (
+		set(
+			frappe.get_list(
+				"Fund Allocation",
+				filters={"program": ("in", [r.name for r in rows])},
+				pluck="program",
+				limit_page_length=0,
+			)
+		)
+		if partner and rows
+		else set()
+	)
+	out = []
+	for r in rows:
+		if partner:
+			_doc, facts = engine.program(r.name)
+			if engine.eligibility_problem(facts, partner):
+				continue  # not for this partner (tier, named partners or partner status)
+		out.append(
+			frappe._dict(
+				name=r.name,
+				program_type=r.program_type,
+				dates=period_text(r.start_date, r.end_date),
+				claim_deadline=formatdate(r.claim_deadline) if r.claim_deadline else "",
+				description=html_to_text(r.description),
+				share=(
+					_("{0} % of the actual cost").format(f"{r.reimbursement_percentage:g}")
+					if r.program_type == MDF and r.reimbursement_percentage
+					else ""
+				),
+				preapproval=bool(r.program_type == MDF and r.requires_preapproval),
+				has_allocation=r.name in allocated,
+			)
+		)
+	return out
+
+
+def list_state(args, prefix: str, statuses) -> tuple[str | None, int]:
+	status = args.get(f"{prefix}_status")
+	return (status if status in statuses else None), page_number(args.get(f"{prefix}_page"))
+
+
+def get_context(context):
+	partner = require_portal_user("/partner/incentives")
+	args = frappe.form_dict
+	req_status, req_page = list_state(args, "req", REQUEST_STATUSES)
+	claim_status, claim_page = list_state(args, "claim", CLAIM_STATUSES)
+	state = {"req_status": req_status, "req_page": req_page, "claim_status": claim_status, "claim_page": claim_page}
+
+	def url(anchor: str, **changes) -> str:
+		params = {**state, **changes}
+		query = {k: v for k, v in params.items() if v and not (k.endswith("_page") and v == 1)}
+		return "/partner/incentives" + ("?" + urlencode(query) if query else "") + f"#{anchor}"
+
+	# frappe.get_list applies the partner permission conditions: only this partner's documents.
+	requests = frappe.get_list(
+		"MDF Request",
+		fields=[
+			"name",
+			"program",
+			"activity_type",
+			"activity_name",
+			"start_date",
+			"end_date",
+			"currency",
+			"requested_amount",
+			"approved_amount",
+			"status",
+			"decision_reason",
+		],
+		filters={"status": req_status} if req_status else {},
+		order_by="modified desc",
+		start=(req_page - 1) * PAGE_LENGTH,
+		page_length=PAGE_LENGTH + 1,
+	)
+	claims = frappe.get_list(
+		"Incentive Claim",
+		fields=[
+			"name",
+			"program",
+			"program_type",
+			"claim_date",
+			"mdf_request",
+			"period_start",
+			"period_end",
+			"currency",
+			"claimed_amount",
+			"approved_amount",
+			"paid_amount",
+			"status",
+			"decision_reason",
+		],
+		filters={"status": claim_status} if claim_status else {},
+		order_by="modified desc",
+		start=(claim_page - 1) * PAGE_LENGTH,
+		page_length=PAGE_LENGTH + 1,
+	)
+
+	context.requests = [
+		frappe._dict(
+			name=r.name,
+			activity=r.activity_name or r.name,
+			activity_type=r.activity_type,
+			program=r.program,
+			dates=period_text(r.start_date, r.end_date),
+			requested=money(r.requested_amount, r.currency),
+			approved=money(r.approved_amount, r.currency) if r.status in ("Approved", "Claimed") else "",
+			status=r.status,
+			status_class=status_class(r.status),
+			decision_reason=r.decision_reason if r.status in ("Approved", "Rejected", "Claimed") else "",
+		)
+		for r in requests[:PAGE_LENGTH]
+	]
+	context.claims = [
+		frappe._dict(
+			name=c.name,
+			program=c.program,
+			program_type=c.program_type,
+			basis=(
+				c.mdf_request
+				if c.mdf_request
+				else (period_text(c.period_start, c.period_end) if c.program_type != MDF else "")
+			),
+			claim_date=formatdate(c.claim_date) if c.claim_date else "",
+			claimed=money(c.claimed_amount, c.currency),
+			approved=money(c.approved_amount, c.currency)
+			if c.status in ("Approved", "Partially Approved", "Paid")
+			else "",
+			paid=money(c.paid_amount, c.currency) if c.status in ("Approved", "Partially Approved", "Paid") else "",
+			status=c.status,
+			status_class=status_class(c.status),
+			decision_reason=c.decision_reason if c.status not in ("Draft", "Submitted") else "",
+		)
+		for c in claims[:PAGE_LENGTH]
+	]
+	context.req_prev = url("prm-mdf", req_page=req_page - 1) if req_page > 1 else None
+	context.req_next = url("prm-mdf", req_page=req_page + 1) if len(requests) > PAGE_LENGTH else None
+	context.claim_prev = url("prm-claims", claim_page=claim_page - 1) if claim_page > 1 else None
+	context.claim_next = url("prm-claims", claim_page=claim_page + 1) if len(claims) > PAGE_LENGTH else None
+	context.req_filters = [(_("All"), url("prm-mdf", req_status=None, req_page=1), not req_status)] + [
+		(_(s), url("prm-mdf", req_status=s, req_page=1), req_status == s) for s in REQUEST_STATUSES
+	]
+	context.claim_filters = [(_("All"), url("prm-claims", claim_status=None, claim_page=1), not claim_status)] + [
+		(_(s), url("prm-claims", claim_status=s, claim_page=1), claim_status == s) for s in CLAIM_STATUSES
+	]
+	context.req_status = req_status
+	context.claim_status = claim_status
+	context.balances = partner_balances(partner)
+	context.programs = usable_programs(partner)
+	context.partner = partner
+	context.is_manager = is_manager()
+	context.can_request = bool(partner) and any(
+		b.program_type == MDF and not b.expired for b in context.balances
+	)
+	context.can_claim = bool(partner) and any(not b.expired for b in context.balances)
+	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
+	context.title = _("Incentives")
+	context.show_sidebar = True
+	context.sidebar_items = portal_sidebar()
+	return context
