@@ -121,6 +121,15 @@ standard_portal_menu_items = [
 		"reference_doctype": "Deal Registration",
 		"role": "Partner User",
 	},
+	{
+		"title": "Partner Incentives",
+		"route": "/partner/incentives",
+		"reference_doctype": "Incentive Claim",
+		"role": "Partner User",
+	},
 ]
-website_route_rules = [{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"}]
+website_route_rules = [
+	{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"},
+	{"from_route": "/partner/incentives/<name>", "to_route": "partner/incentive"},
+]
 role_home_page = {"Partner Admin": "partner/accounts", "Partner User": "partner/accounts"}

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _
-from frappe.utils import fmt_money, formatdate, getdate, nowdate
+from frappe.utils import fmt_money, formatdate
 
 from prm_extension import incentive_engine as engine
 from prm_extension.partners import is_manager
@@ -81,33 +81,34 @@ def partner_balances(partner: str | None) -> list[dict]:
 	if not partner:
 		return []
 	rows = balances(partner)
-	meta = {
-		a.name: a
-		for a in frappe.get_list(
-			"Fund Allocation",
-			filters={"name": ("in", [r["name"] for r in rows])},
-			fields=["name", "program_type"],
-			limit_page_length=0,
-		)
-	} if rows else {}
+	meta = (
+		{
+			a.name: a
+			for a in frappe.get_list(
+				"Fund Allocation",
+				filters={"name": ("in", [r["name"] for r in rows])},
+				fields=["name", "program_type"],
+				limit_page_length=0,
+			)
+		}
+		if rows
+		else {}
+	)
 	deadlines = programs_by_name([r["program"] for r in rows])
-	today = getdate(nowdate())
 	out = []
 	for r in rows:
 		cur = r.get("currency")
 		prog = deadlines.get(r["program"])
-		current = bool(
-			r.get("period_start")
-			and r.get("period_end")
-			and getdate(r["period_start"]) <= today <= getdate(r["period_end"])
-		)
 		out.append(
 			frappe._dict(
 				name=r["name"],
 				program=r["program"],
-				program_type=(meta.get(r["name"]) or {}).get("program_type") or (prog.program_type if prog else ""),
+				program_type=(meta.get(r["name"]) or {}).get("program_type")
+				or (prog.program_type if prog else ""),
 				period=period_text(r.get("period_start"), r.get("period_end")),
-				current=current,
+				period_start=formatdate(r["period_start"]) if r.get("period_start") else "",
+				period_end=formatdate(r["period_end"]) if r.get("period_end") else "",
+				closed=prog is None,  # partners read Active programs only
 				claim_deadline=formatdate(prog.claim_deadline) if prog and prog.claim_deadline else "",
 				allocated=money(r.get("allocated_amount"), cur),
 				committed=money(r.get("committed"), cur),
@@ -119,6 +120,7 @@ def partner_balances(partner: str | None) -> list[dict]:
 				expired=bool(r.get("expired")),
 			)
 		)
+	out.sort(key=lambda b: (b.closed, b.expired))  # what the partner can use first (stable sort)
 	return out
 
 
@@ -204,7 +206,12 @@ def get_context(context):
 	args = frappe.form_dict
 	req_status, req_page = list_state(args, "req", REQUEST_STATUSES)
 	claim_status, claim_page = list_state(args, "claim", CLAIM_STATUSES)
-	state = {"req_status": req_status, "req_page": req_page, "claim_status": claim_status, "claim_page": claim_page}
+	state = {
+		"req_status": req_status,
+		"req_page": req_page,
+		"claim_status": claim_status,
+		"claim_page": claim_page,
+	}
 
 	def url(anchor: str, **changes) -> str:
 		params = {**state, **changes}
@@ -261,7 +268,8 @@ def get_context(context):
 			activity=r.activity_name or r.name,
 			activity_type=r.activity_type,
 			program=r.program,
-			dates=period_text(r.start_date, r.end_date),
+			start=formatdate(r.start_date) if r.start_date else "",
+			end=formatdate(r.end_date) if r.end_date else "",
 			requested=money(r.requested_amount, r.currency),
 			approved=money(r.approved_amount, r.currency) if r.status in ("Approved", "Claimed") else "",
 			status=r.status,
@@ -285,7 +293,9 @@ def get_context(context):
 			approved=money(c.approved_amount, c.currency)
 			if c.status in ("Approved", "Partially Approved", "Paid")
 			else "",
-			paid=money(c.paid_amount, c.currency) if c.status in ("Approved", "Partially Approved", "Paid") else "",
+			paid=money(c.paid_amount, c.currency)
+			if c.status in ("Approved", "Partially Approved", "Paid")
+			else "",
 			status=c.status,
 			status_class=status_class(c.status),
 			decision_reason=c.decision_reason if c.status not in ("Draft", "Submitted") else "",
@@ -299,9 +309,9 @@ def get_context(context):
 	context.req_filters = [(_("All"), url("prm-mdf", req_status=None, req_page=1), not req_status)] + [
 		(_(s), url("prm-mdf", req_status=s, req_page=1), req_status == s) for s in REQUEST_STATUSES
 	]
-	context.claim_filters = [(_("All"), url("prm-claims", claim_status=None, claim_page=1), not claim_status)] + [
-		(_(s), url("prm-claims", claim_status=s, claim_page=1), claim_status == s) for s in CLAIM_STATUSES
-	]
+	context.claim_filters = [
+		(_("All"), url("prm-claims", claim_status=None, claim_page=1), not claim_status)
+	] + [(_(s), url("prm-claims", claim_status=s, claim_page=1), claim_status == s) for s in CLAIM_STATUSES]
 	context.req_status = req_status
 	context.claim_status = claim_status
 	context.balances = partner_balances(partner)

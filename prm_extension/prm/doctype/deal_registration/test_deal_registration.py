@@ -182,6 +182,28 @@ class TestDealRegistration(PRMTestCase):
 		with self.assertRaises(frappe.UpdateAfterSubmitError):
 			doc.save()
 
+	def test_won_and_lost_through_the_workflow_are_manager_actions(self):
+		doc = register_as(B, make_customer().name)
+		approve(doc.name)
+		doc.reload()
+		frappe.set_user(B)
+		with self.assertRaises((WorkflowPermissionError, WorkflowTransitionError, frappe.PermissionError)):
+			apply_workflow(doc, "Mark Won")
+		frappe.set_user("Administrator")
+		won = apply_workflow(frappe.get_doc("Deal Registration", doc.name), "Mark Won")
+		self.assertEqual((won.status, won.won_amount, str(won.won_on)), ("Won", 2000, nowdate()))
+		self.assertTrue(frappe.db.get_value("Pricing Rule", won.pricing_rule, "disable"))
+		other = register_as(B, make_customer().name)
+		approve(other.name)
+		other.reload()
+		with self.assertRaises(frappe.MandatoryError):
+			apply_workflow(other, "Mark Lost")  # a reason is required
+		other.reload()
+		other.decision_reason = "Budget frozen"
+		other.save()
+		lost = apply_workflow(other, "Mark Lost")
+		self.assertEqual((lost.status, lost.lost_reason), ("Lost", "Budget frozen"))
+
 	def test_return_for_information_and_resubmit(self):
 		doc = register_as(B, make_customer().name)
 		with self.assertRaises(frappe.MandatoryError):
