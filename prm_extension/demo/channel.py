@@ -158,6 +158,10 @@ def make_partners(count: int, rng: random.Random) -> list[str]:
 	for i in range(count):
 		name = f"{rng.choice(['North', 'Blue', 'Bright', 'Summit', 'Pioneer', 'Vertex', 'Nimbus', 'Harbor'])} {rng.choice(['Systems', 'Networks', 'Solutions', 'IT', 'Digital'])} {i + 1:02d}"
 		names.append(name)
+		# Every random draw happens whether the partner exists or not: the same seed gives the
+		# same channel on a second run (which then creates nothing).
+		commission = rng.choice([5, 7.5, 10, 12])
+		lines = rng.sample(["Networking", "Storage", "Cloud Services"], k=2)
 		if frappe.db.exists("Channel Partner", name):
 			continue
 		home = countries[i % len(countries)]
@@ -172,14 +176,10 @@ def make_partners(count: int, rng: random.Random) -> list[str]:
 				"status": "Applicant",
 				"tier": tier,
 				"home_territory": home,
-				"commission_rate": rng.choice([5, 7.5, 10, 12]),
+				"commission_rate": commission,
 				"website": f"https://www.{slug}.example",
 				"territories": [{"territory": regional}] if i % 4 else [],
-				"product_lines": [
-					{"item_group": g} for g in rng.sample(["Networking", "Storage", "Cloud Services"], k=2)
-				]
-				if i % 2
-				else [],
+				"product_lines": [{"item_group": g} for g in lines] if i % 2 else [],
 				"members": [
 					{
 						"email": f"admin@{slug}.example",

@@ -161,6 +161,12 @@ class TestDemoData(PRMTestCase):
 		for status in ("Active", "Requested", "Expired", "Released", "Rejected"):
 			self.assertGreater(counts[status], 0, status)
 		self.assertEqual(len(result["partners"]), 6)
+		# Same seed, same channel: a second run creates no partner.
+		partners_before = frappe.db.count("Channel Partner")
+		from prm_extension.demo.channel import make_partners
+
+		self.assertEqual(make_partners(6, random.Random(3)), result["partners"])
+		self.assertEqual(frappe.db.count("Channel Partner"), partners_before)
 		for partner in result["partners"]:
 			admin = frappe.db.get_value(
 				"Channel Partner Member", {"partner_role": "Partner Admin", "parent": partner}, "user"
