@@ -75,6 +75,9 @@ doc_events = {
 		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
 		"on_cancel": "prm_extension.overrides.sales_documents.unlink_from_deal",
 	},
+	"Deal Registration": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
+	"MDF Request": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
+	"Incentive Claim": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
 	# Incentive claims follow the ledger: paid when their payout document is paid.
 	"Payment Entry": {
 		"on_submit": "prm_extension.incentive_engine.on_payment",

@@ -80,10 +80,11 @@ class Balance:
 
 	@property
 	def available(self) -> Decimal:
-		"""What new requests and claims may still use; never negative."""
+		"""What new requests and claims may still use; never negative. Claims waiting for a
+		decision count against it, so two claims cannot both be submitted for the same money."""
 		if self.expired:
 			return ZERO
-		return max(ZERO, self.allocated - self.committed - self.approved)
+		return max(ZERO, self.allocated - self.committed - self.requested - self.approved)
 
 	@property
 	def unpaid(self) -> Decimal:

@@ -78,7 +78,7 @@
 		if (out.length) return out.join("\n");
 		if (err.status === 401) return __("Your session has expired. Please log in again.");
 		if (err.status === 403) return __("You are not permitted to do this.");
-		if (err.status === 404) return __("This registration was not found.");
+		if (err.status === 404) return __("This record was not found.");
 		if (err.status === 0) return __("The server could not be reached. Check your connection and try again.");
 		return __("Something went wrong. Please try again.");
 	}

@@ -63,4 +63,7 @@ def get_context(context):
 	)
 	context.title = _("Accounts")
 	context.show_sidebar = True
+	from prm_extension.www.partner.deals import portal_sidebar
+
+	context.sidebar_items = portal_sidebar()
 	return context

@@ -26,7 +26,11 @@ def require_portal_user(path: str) -> str | None:
 	return partner
 
 
-PORTAL_LINKS = (("/partner/accounts", "Partner Accounts"), ("/partner/deals", "Partner Deals"))
+PORTAL_LINKS = (
+	("/partner/accounts", "Partner Accounts"),
+	("/partner/deals", "Partner Deals"),
+	("/partner/incentives", "Partner Incentives"),
+)
 
 
 def portal_sidebar() -> list[dict]:

@@ -395,6 +395,25 @@ class TestIncentives(PRMTestCase):
 		with self.assertRaises(frappe.PermissionError):
 			balances(GAMMA)
 		self.assertIn(prog.name, frappe.get_list("Incentive Program", pluck="name", limit_page_length=0))
+		# The partner reads its own claim, but not where the vendor booked the payout.
+		frappe.set_user("Administrator")
+		mine = self._claim(prog, cost=200)
+		as_user(B, submit_claim, mine.name)
+		decide_claim(mine.name, "Approve")
+		frappe.set_user(B)
+		own = frappe.get_doc("Incentive Claim", mine.name)
+		own.apply_fieldlevel_read_permissions()
+		self.assertEqual((own.status, own.get("payout_document"), own.get("payout_doctype")), ("Approved", None, None))
+		# Drafts can be deleted by their partner; decided claims cannot.
+		draft_claim = self._claim(prog, cost=100)
+		frappe.delete_doc("Incentive Claim", draft_claim.name)
+		self.assertFalse(frappe.db.exists("Incentive Claim", draft_claim.name))
+		with self.assertRaises(frappe.ValidationError):
+			frappe.delete_doc("Incentive Claim", mine.name)  # submitted: frappe refuses
+		waiting = self._claim(prog, cost=100)
+		submit_claim(waiting.name)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.delete_doc("Incentive Claim", waiting.name)  # awaiting a decision: only drafts go
 		draft = make_program_as_admin_draft()
 		frappe.set_user(B)
 		self.assertNotIn(draft, frappe.get_list("Incentive Program", pluck="name", limit_page_length=0))
