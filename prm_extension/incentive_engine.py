@@ -90,7 +90,10 @@ def lock_allocation(name: str) -> None:
 
 def balance(allocation: str, for_update: bool = False, exclude_claim: str | None = None) -> rules.Balance:
 	"""Balance derived from submitted documents. ``for_update``: lock the allocation first and read
-	with locking reads, so concurrent approvals queue up and see each other's results."""
+	with locking reads, so concurrent approvals queue up and see each other's results.
+
+	Claims awaiting a decision count against it, except those drawing on a pre-approved MDF
+	request, whose amount is already committed."""
 	if for_update:
 		lock_allocation(allocation)
 	lock = " lock in share mode" if for_update else ""
@@ -106,7 +109,8 @@ def balance(allocation: str, for_update: bool = False, exclude_claim: str | None
 	)[0][0]
 	sums = frappe.db.sql(
 		"""select
-			coalesce(sum(case when docstatus = 0 and status = 'Submitted' then claimed_amount end), 0),
+			coalesce(sum(case when docstatus = 0 and status = 'Submitted' and coalesce(mdf_request, '') = ''
+				then claimed_amount end), 0),
 			coalesce(sum(case when docstatus = 1 then approved_amount end), 0),
 			coalesce(sum(case when docstatus = 1 then paid_amount end), 0)
 		from `tabIncentive Claim` where fund_allocation = %s and name != %s"""

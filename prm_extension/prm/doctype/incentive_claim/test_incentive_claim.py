@@ -403,7 +403,9 @@ class TestIncentives(PRMTestCase):
 		frappe.set_user(B)
 		own = frappe.get_doc("Incentive Claim", mine.name)
 		own.apply_fieldlevel_read_permissions()
-		self.assertEqual((own.status, own.get("payout_document"), own.get("payout_doctype")), ("Approved", None, None))
+		self.assertEqual(
+			(own.status, own.get("payout_document"), own.get("payout_doctype")), ("Approved", None, None)
+		)
 		# Drafts can be deleted by their partner; decided claims cannot.
 		draft_claim = self._claim(prog, cost=100)
 		frappe.delete_doc("Incentive Claim", draft_claim.name)
