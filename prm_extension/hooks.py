@@ -94,6 +94,9 @@ permission_query_conditions = {
 	"MDF Request": "prm_extension.permissions.mdf_request_query",
 	"Incentive Claim": "prm_extension.permissions.incentive_claim_query",
 	"Incentive Program": "prm_extension.permissions.incentive_program_query",
+	"Serial No": "prm_extension.api.warranty.serial_no_query",
+	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_query",
+	"Partner Announcement": "prm_extension.announcements.query_conditions",
 }
 has_permission = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
@@ -103,6 +106,9 @@ has_permission = {
 	"MDF Request": "prm_extension.permissions.mdf_request_has_permission",
 	"Incentive Claim": "prm_extension.permissions.incentive_claim_has_permission",
 	"Incentive Program": "prm_extension.permissions.incentive_program_has_permission",
+	"Serial No": "prm_extension.api.warranty.serial_no_has_permission",
+	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_has_permission",
+	"Partner Announcement": "prm_extension.announcements.has_permission",
 }
 
 scheduler_events = {
@@ -112,6 +118,12 @@ scheduler_events = {
 # Partner portal (website users with the Partner Admin / Partner User roles)
 # Every partner member has the Partner User role (admins also Partner Admin): one menu item per page.
 standard_portal_menu_items = [
+	{
+		"title": "Partner Home",
+		"route": "/partner",
+		"reference_doctype": "Channel Partner",
+		"role": "Partner User",
+	},
 	{
 		"title": "Partner Accounts",
 		"route": "/partner/accounts",
@@ -130,9 +142,28 @@ standard_portal_menu_items = [
 		"reference_doctype": "Incentive Claim",
 		"role": "Partner User",
 	},
+	{
+		"title": "Partner Warranty",
+		"route": "/partner/warranty",
+		"reference_doctype": "Warranty Claim",
+		"role": "Partner User",
+	},
+	{
+		"title": "Partner News",
+		"route": "/partner/news",
+		"reference_doctype": "Partner Announcement",
+		"role": "Partner User",
+	},
+	{
+		"title": "Partner Team",
+		"route": "/partner/team",
+		"reference_doctype": "Channel Partner",
+		"role": "Partner User",
+	},
 ]
 website_route_rules = [
 	{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"},
 	{"from_route": "/partner/incentives/<name>", "to_route": "partner/incentive"},
+	{"from_route": "/partner/news/<name>", "to_route": "partner/news"},
 ]
-role_home_page = {"Partner Admin": "partner/accounts", "Partner User": "partner/accounts"}
+role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}

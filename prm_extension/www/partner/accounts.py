@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+from prm_extension.portal import page_number, portal_sidebar, require_portal_user
 
 no_cache = 1
 PAGE_LENGTH = 20
@@ -11,18 +11,10 @@ STATUS_FILTERS = ("Requested", "Active", "Expired", "Released", "Rejected")
 
 
 def get_context(context):
-	if frappe.session.user == "Guest":
-		frappe.local.flags.redirect_location = "/login?redirect-to=/partner/accounts"
-		raise frappe.Redirect
-	partner = partner_of()
-	if not partner and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
-		raise frappe.PermissionError(_("The partner portal is for members of channel partners."))
+	partner = require_portal_user("/partner/accounts")
 	args = frappe.form_dict
 	status = args.get("status") if args.get("status") in STATUS_FILTERS else None
-	try:
-		page = max(int(args.get("page") or 1), 1)
-	except ValueError:
-		page = 1
+	page = page_number(args.get("page"))
 	filters = {"status": status} if status else {}
 	# frappe.get_list applies the partner permission condition: only this partner's rows.
 	context.reservations = frappe.get_list(
@@ -63,7 +55,5 @@ def get_context(context):
 	)
 	context.title = _("Accounts")
 	context.show_sidebar = True
-	from prm_extension.www.partner.deals import portal_sidebar
-
 	context.sidebar_items = portal_sidebar()
 	return context

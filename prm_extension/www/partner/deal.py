@@ -12,7 +12,7 @@ from frappe import _
 from frappe.utils import escape_html, flt, fmt_money, formatdate, get_datetime, nowdate
 
 from prm_extension.partners import tree_nodes
-from prm_extension.www.partner.deals import portal_sidebar, require_portal_user
+from prm_extension.portal import portal_sidebar, require_portal_user
 
 no_cache = 1
 NEW = "new"

@@ -6,47 +6,12 @@ import frappe
 from frappe import _
 from frappe.utils import fmt_money, formatdate
 
-from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+from prm_extension.portal import like_pattern, portal_sidebar, require_portal_user
 
 no_cache = 1
 PAGE_LENGTH = 20
 STATUS_FILTERS = ("Draft", "Submitted", "Returned", "Approved", "Rejected", "Won", "Lost", "Expired")
 MAX_QUERY = 140
-
-
-def require_portal_user(path: str) -> str | None:
-	"""Anonymous visitors go to the login page; other users need a partner (or a manager role).
-	Returns the user's Channel Partner (None for managers)."""
-	if frappe.session.user == "Guest":
-		frappe.local.flags.redirect_location = "/login?" + urlencode({"redirect-to": path})
-		raise frappe.Redirect
-	partner = partner_of()
-	if not partner and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
-		raise frappe.PermissionError(_("The partner portal is for members of channel partners."))
-	return partner
-
-
-PORTAL_LINKS = (
-	("/partner/accounts", "Partner Accounts"),
-	("/partner/deals", "Partner Deals"),
-	("/partner/incentives", "Partner Incentives"),
-)
-
-
-def portal_sidebar() -> list[dict]:
-	"""The portal menu with the partner pages first. Portal Settings keeps one role per route, so
-	the standard menu alone would miss a page for Partner Users or Partner Admins."""
-	from frappe.website.utils import get_portal_sidebar_items
-
-	ours = {route for route, _title in PORTAL_LINKS}
-	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
-	return [{"route": route, "title": title} for route, title in PORTAL_LINKS] + others
-
-
-def like_pattern(text: str) -> str:
-	"""``%text%`` with the LIKE wildcards of ``text`` taken literally (MariaDB escape: backslash)."""
-	escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-	return f"%{escaped}%"
 
 
 def get_context(context):

@@ -15,16 +15,9 @@ from frappe import _
 from frappe.utils import escape_html, flt, formatdate, get_datetime, nowdate
 
 from prm_extension import incentive_engine as engine
+from prm_extension.portal import money, period_text, portal_sidebar, require_portal_user, status_class
 from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
-from prm_extension.www.partner.deals import require_portal_user
-from prm_extension.www.partner.incentives import (
-	MDF,
-	money,
-	period_text,
-	portal_sidebar,
-	programs_by_name,
-	status_class,
-)
+from prm_extension.www.partner.incentives import MDF, programs_by_name
 
 no_cache = 1
 NEW_MDF = "new-mdf"

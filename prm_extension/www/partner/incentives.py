@@ -3,71 +3,29 @@ requests and its claims (each list with a status filter and pages)."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 import frappe
 from frappe import _
-from frappe.utils import fmt_money, formatdate
+from frappe.utils import formatdate
 
 from prm_extension import incentive_engine as engine
 from prm_extension.partners import is_manager
-from prm_extension.www.partner.deals import require_portal_user
+from prm_extension.portal import (
+	html_to_text,
+	money,
+	page_number,
+	period_text,
+	portal_sidebar,
+	require_portal_user,
+	status_class,
+)
 
 no_cache = 1
 PAGE_LENGTH = 20
 MDF = "MDF / Co-op"
 REQUEST_STATUSES = ("Draft", "Submitted", "Approved", "Rejected", "Claimed", "Cancelled")
 CLAIM_STATUSES = ("Draft", "Submitted", "Approved", "Partially Approved", "Rejected", "Paid", "Cancelled")
-PORTAL_LINKS = (
-	("/partner/accounts", "Partner Accounts"),
-	("/partner/deals", "Partner Deals"),
-	("/partner/incentives", "Partner Incentives"),
-)
-
-
-def portal_sidebar() -> list[dict]:
-	"""The portal menu with the partner pages first (one role per route in Portal Settings would
-	hide a page from members who lack that role)."""
-	from frappe.website.utils import get_portal_sidebar_items
-
-	ours = {route for route, _title in PORTAL_LINKS}
-	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
-	return [{"route": route, "title": title} for route, title in PORTAL_LINKS] + others
-
-
-def status_class(status: str | None) -> str:
-	"""CSS modifier of a status badge: ``Partially Approved`` → ``partially-approved``."""
-	return re.sub(r"[^a-z0-9]+", "-", (status or "").lower()).strip("-")
-
-
-def money(value, currency: str | None) -> str:
-	return fmt_money(value or 0, currency=currency) if currency else fmt_money(value or 0)
-
-
-def html_to_text(html: str | None) -> str:
-	"""A program description (Text Editor HTML) as plain text with its paragraphs kept."""
-	from frappe.utils import strip_html_tags
-	from frappe.utils.html_utils import unescape_html
-
-	if not html:
-		return ""
-	text = re.sub(r"(?i)<br\s*/?>|</p>|</li>|</h\d>|</div>", "\n", html)
-	text = unescape_html(strip_html_tags(text))
-	return re.sub(r"\n{3,}", "\n\n", text).strip()
-
-
-def page_number(value) -> int:
-	try:
-		return min(max(int(value or 1), 1), 10000)
-	except (TypeError, ValueError):
-		return 1
-
-
-def period_text(start, end) -> str:
-	if not (start and end):
-		return ""
-	return f"{formatdate(start)} – {formatdate(end)}"
 
 
 # --- data ------------------------------------------------------------------------------------------

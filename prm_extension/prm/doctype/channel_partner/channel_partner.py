@@ -165,6 +165,13 @@ def ensure_user(row, enabled: bool) -> str:
 	name = row.user or frappe.db.get_value("User", {"email": row.email}, "name")
 	if name:
 		user = frappe.get_doc("User", name)
+		if user.user_type == "System User" and not row.user:
+			# Never adopt (and later disable) a desk user because a partner listed the address.
+			frappe.throw(
+				_(
+					"Row {0}: {1} belongs to a desk user; partner people need their own portal account."
+				).format(row.idx, frappe.bold(row.email))
+			)
 	else:
 		first, _sep, last = row.full_name.partition(" ")
 		user = frappe.get_doc(
@@ -185,6 +192,12 @@ def ensure_user(row, enabled: bool) -> str:
 	user.set("roles", [r for r in user.get("roles") if r.role not in stale])
 	for role in sorted(wanted - roles):
 		user.append("roles", {"role": role})
+	if not user.is_new() and bool(user.enabled) != enabled:
+		# User.validate saves the user's Notification Settings on (de)activation, with permission
+		# checks only the user or a System Manager pass; set the same value first so it need not.
+		frappe.db.set_value(
+			"Notification Settings", user.name, "enabled", 1 if enabled else 0, update_modified=False
+		)
 	user.enabled = 1 if enabled else 0
 	user.flags.ignore_permissions = True  # users of a partner are managed through the partner
 	user.save() if not user.is_new() else user.insert()

@@ -96,3 +96,19 @@ class TestChannelPartner(PRMTestCase):
 		partner.reload()
 		# Terminated partners' people can no longer log in.
 		self.assertFalse(frappe.db.get_value("User", partner.members[0].user, "enabled"))
+
+	def test_a_desk_user_is_never_adopted_as_partner_member(self):
+		email = f"desk.{frappe.generate_hash(length=6)}@vendor.example.com"
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": "Desk",
+				"user_type": "System User",
+				"roles": [{"role": "Sales User"}],
+			}
+		).insert(ignore_permissions=True)
+		with self.assertRaises(frappe.ValidationError) as ctx:
+			self._new(members=[{"email": email, "full_name": "Desk Person", "partner_role": "Partner Admin"}])
+		self.assertIn("desk user", str(ctx.exception))
+		self.assertEqual(frappe.db.get_value("User", email, "enabled"), 1)

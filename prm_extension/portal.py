@@ -1,0 +1,83 @@
+"""What every partner portal page shares: who may see it, and the portal menu."""
+
+import re
+from urllib.parse import urlencode
+
+import frappe
+from frappe import _
+from frappe.utils import fmt_money, formatdate
+
+from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+
+PORTAL_LINKS = (
+	("/partner", "Partner Home"),
+	("/partner/accounts", "Partner Accounts"),
+	("/partner/deals", "Partner Deals"),
+	("/partner/incentives", "Partner Incentives"),
+	("/partner/warranty", "Partner Warranty"),
+	("/partner/news", "Partner News"),
+	("/partner/team", "Partner Team"),
+)
+MAX_PAGE = 10000
+
+
+def require_portal_user(path: str) -> str | None:
+	"""Anonymous visitors go to the login page (a temporary redirect); other users need a partner
+	(or a manager role). Returns the user's Channel Partner (None for managers)."""
+	if frappe.session.user == "Guest":
+		frappe.local.flags.redirect_location = "/login?" + urlencode({"redirect-to": path})
+		raise frappe.Redirect(302)
+	partner = partner_of()
+	if not partner and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
+		raise frappe.PermissionError(_("The partner portal is for members of channel partners."))
+	return partner
+
+
+def page_number(value) -> int:
+	try:
+		return min(max(int(value or 1), 1), MAX_PAGE)
+	except (TypeError, ValueError):
+		return 1
+
+
+def portal_sidebar() -> list[dict]:
+	"""The portal menu with the partner pages first. Portal Settings keeps one role per route, so
+	the standard menu alone would miss a page for Partner Users or Partner Admins."""
+	from frappe.website.utils import get_portal_sidebar_items
+
+	ours = {route for route, _title in PORTAL_LINKS}
+	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
+	return [{"route": route, "title": _(title)} for route, title in PORTAL_LINKS] + others
+
+
+def like_pattern(text: str) -> str:
+	"""``%text%`` with the LIKE wildcards of ``text`` taken literally (MariaDB escape: backslash)."""
+	escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+	return f"%{escaped}%"
+
+
+def status_class(status: str | None) -> str:
+	"""CSS modifier of a status badge: ``Partially Approved`` → ``partially-approved``."""
+	return re.sub(r"[^a-z0-9]+", "-", (status or "").lower()).strip("-")
+
+
+def money(value, currency: str | None) -> str:
+	return fmt_money(value or 0, currency=currency) if currency else fmt_money(value or 0)
+
+
+def html_to_text(html: str | None) -> str:
+	"""Text Editor HTML as plain text with its paragraphs kept."""
+	from frappe.utils import strip_html_tags
+	from frappe.utils.html_utils import unescape_html
+
+	if not html:
+		return ""
+	text = re.sub(r"(?i)<br\s*/?>|</p>|</li>|</h\d>|</div>", "\n", html)
+	text = unescape_html(strip_html_tags(text))
+	return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def period_text(start, end) -> str:
+	if not (start and end):
+		return ""
+	return f"{formatdate(start)} – {formatdate(end)}"

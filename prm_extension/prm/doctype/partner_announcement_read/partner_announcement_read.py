@@ -1,0 +1,15 @@
+"""Partner Announcement Read: a partner user opened an announcement (one row per announcement
+and user, written by ``prm_extension.announcements.mark_read``)."""
+
+import frappe
+from frappe.model.document import Document
+
+
+class PartnerAnnouncementRead(Document):
+	pass
+
+
+def on_doctype_update():
+	frappe.db.add_unique(
+		"Partner Announcement Read", ["announcement", "user"], constraint_name="unique_announcement_user"
+	)

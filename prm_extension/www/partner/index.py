@@ -1,0 +1,60 @@
+"""Partner portal home: the partner's own figures, the latest announcements and the way in to
+every portal page."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import fmt_money, formatdate
+
+from prm_extension import announcements
+from prm_extension.api.portal import EXPIRY_WINDOW_DAYS, home_figures
+from prm_extension.portal import portal_sidebar, require_portal_user
+
+no_cache = 1
+LATEST = 5
+
+
+def money_list(rows) -> list[str]:
+	return [fmt_money(r["value"], currency=r["currency"]) for r in rows]
+
+
+def latest_announcements(limit: int = LATEST) -> list[dict]:
+	rows = announcements.visible(fields=("name", "title", "publish_on"), limit=limit)
+	read = announcements.read_names([r.name for r in rows])
+	return [
+		frappe._dict(
+			name=r.name,
+			title=r.title,
+			date=formatdate(r.publish_on) if r.publish_on else "",
+			unread=r.name not in read,
+		)
+		for r in rows
+	]
+
+
+def get_context(context):
+	partner = require_portal_user("/partner")
+	figures = frappe._dict(home_figures())
+	context.figures = figures
+	context.pipeline = money_list(figures.pipeline)
+	context.funds = money_list(figures.funds_available)
+	context.expiring = [frappe._dict(r, date=formatdate(r["expiry_date"])) for r in figures.expiring]
+	context.window_days = EXPIRY_WINDOW_DAYS
+	context.news = latest_announcements()
+	context.partner = partner
+	context.partner_name = (
+		frappe.db.get_value("Channel Partner", partner, "partner_name") if partner else None
+	)
+	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
+	context.links = [
+		("/partner/accounts", _("Accounts"), _("Check an account and reserve it")),
+		("/partner/deals", _("Deals"), _("Register and follow your deals")),
+		("/partner/incentives", _("Incentives"), _("Funds, MDF requests and claims")),
+		("/partner/news", _("News"), _("Announcements from your channel team")),
+		("/partner/team", _("Team"), _("Your people and their access")),
+	]
+	context.title = _("Partner home")
+	context.show_sidebar = True
+	context.sidebar_items = portal_sidebar()
+	return context
