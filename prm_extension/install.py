@@ -23,6 +23,9 @@ def after_install():
 def after_migrate():
 	ensure_settings()
 	ensure_manager_access()
+	from prm_extension.incentive_engine import ensure_sales_indexes
+
+	ensure_sales_indexes()
 
 
 def ensure_settings():
