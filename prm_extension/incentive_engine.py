@@ -168,7 +168,10 @@ def _period_lines(program_doc, partner: str, start, end) -> tuple[list[rules.Sal
 
 
 def ensure_sales_indexes() -> None:
-	"""Indexes on ERPNext's sales tables that the rebate and SPIFF computations need (after migrate)."""
+	"""Indexes on ERPNext's tables that the app's hot look-ups need (after migrate): the direct
+	sales team's open Opportunities of a customer (deal checks), and a partner's invoice lines in
+	a period (rebates and SPIFFs)."""
+	frappe.db.add_index("Opportunity", ["party_name", "opportunity_from"])
 	frappe.db.add_index("Sales Invoice", ["sales_partner", "posting_date"])
 	frappe.db.add_index(
 		"Sales Invoice Item",

@@ -410,6 +410,8 @@ class DealRegistration(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("Deal Registration", ["customer", "status"])
+	frappe.db.add_index("Deal Registration", ["name_key", "status"])
+	frappe.db.add_index("Deal Registration", ["domain_key", "status"])
 	frappe.db.add_index("Deal Registration", ["status", "protection_until"])
 	frappe.db.add_index("Deal Registration", ["channel_partner", "status"])
 
