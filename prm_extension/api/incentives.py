@@ -81,6 +81,9 @@ def decide_mdf_request(
 		frappe.throw(_("MDF request {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
 	doc.decision_reason = (reason or "").strip()[:1000] or None
 	if action == "Approve":
+		# The allocation lock first, before frappe locks this document's row: concurrent
+		# approvals on one allocation queue up instead of deadlocking.
+		engine.lock_allocation(doc.fund_allocation)
 		if approved_amount is not None:
 			doc.approved_amount = flt(approved_amount)
 		doc.submit()
@@ -112,6 +115,9 @@ def decide_claim(
 		frappe.throw(_("Claim {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
 	doc.decision_reason = (reason or "").strip()[:1000] or None
 	if action == "Approve":
+		# The allocation lock first, before frappe locks this document's row: concurrent
+		# approvals on one allocation queue up instead of deadlocking.
+		engine.lock_allocation(doc.fund_allocation)
 		if approved_amount is not None:
 			doc.approved_amount = flt(approved_amount)
 		doc.submit()

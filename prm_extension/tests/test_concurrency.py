@@ -176,3 +176,81 @@ class TestConcurrentApprovals(PRMTestCase):
 			self.assertEqual(sorted(statuses), ["Approved", "Submitted"])
 		finally:
 			purge([cust])
+
+
+def _approve_claim(site, sites_path, name, barrier, results, idx):
+	frappe.init(site=site, sites_path=sites_path)
+	frappe.connect()
+	try:
+		frappe.set_user("Administrator")
+		from prm_extension.api.incentives import decide_claim
+
+		barrier.wait(timeout=30)
+		decide_claim(name, "Approve")
+		frappe.db.commit()
+		results[idx] = ("approved", name)
+	except Exception as e:
+		frappe.db.rollback()
+		results[idx] = ("refused", type(e).__name__, str(e))
+	finally:
+		frappe.destroy()
+
+
+class TestConcurrentClaims(PRMTestCase):
+	"""Two claims approved at the same moment against one allocation never overspend it."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def test_concurrent_approvals_never_overspend(self):
+		from prm_extension.tests.utils import allocate, make_program
+
+		prog = make_program(requires_preapproval=0, proof_required=0, budget=5000)
+		alloc = allocate(prog.name, BETA, 1000)
+		claims = []
+		frappe.set_user(user_of(BETA))
+		for _i in range(2):
+			claims.append(
+				frappe.get_doc({"doctype": "Incentive Claim", "program": prog.name, "actual_cost": 1200})
+				.insert()
+				.name
+			)  # 50 % share: 600 each; together more than the 1,000 allocated
+		frappe.set_user("Administrator")
+		# A race at submission let both through (each checked the balance before the other was saved).
+		for name in claims:
+			frappe.db.set_value("Incentive Claim", name, "status", "Submitted")
+		frappe.db.commit()
+		try:
+			barrier = threading.Barrier(2)
+			results = [None, None]
+			threads = [
+				threading.Thread(
+					target=_approve_claim,
+					args=(frappe.local.site, frappe.local.sites_path, n, barrier, results, i),
+				)
+				for i, n in enumerate(claims)
+			]
+			for t in threads:
+				t.start()
+			for t in threads:
+				t.join(60)
+			self.assertEqual(sorted(r[0] for r in results), ["approved", "refused"], results)
+			approved = frappe.db.sql(
+				"select sum(approved_amount) from `tabIncentive Claim` where fund_allocation = %s and docstatus = 1",
+				alloc.name,
+			)[0][0]
+			self.assertEqual(approved, 600)
+			refused = next(r for r in results if r[0] == "refused")
+			self.assertIn("available balance", refused[2])
+		finally:
+			for name in claims:
+				claim = frappe.get_doc("Incentive Claim", name)
+				if claim.docstatus == 1:
+					claim.cancel()
+			frappe.db.delete("Incentive Claim Reference", {"parent": ("in", claims)})
+			frappe.db.delete("Incentive Claim", {"name": ("in", claims)})
+			frappe.db.delete("Fund Allocation", {"name": alloc.name})
+			frappe.delete_doc("Incentive Program", prog.name, force=True)
+			frappe.db.commit()

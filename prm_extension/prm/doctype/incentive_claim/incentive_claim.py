@@ -189,17 +189,15 @@ class IncentiveClaim(Document):
 			frappe.throw(_("Only a submitted claim can be approved."))
 		approved = engine.D(self.approved_amount or self.claimed_amount)
 		bal = engine.balance(self.fund_allocation, for_update=True, exclude_claim=self.name)
+		committed = bal.committed
 		if self.mdf_request:
 			# the request's pre-approved commitment turns into this claim: free it in the balance
-			committed = engine.D(frappe.db.get_value("MDF Request", self.mdf_request, "approved_amount"))
-			bal = rules.Balance(
-				bal.allocated,
-				max(rules.ZERO, bal.committed - committed),
-				bal.requested,
-				bal.approved,
-				bal.paid,
-				bal.expired,
-			)
+			committed -= engine.D(frappe.db.get_value("MDF Request", self.mdf_request, "approved_amount"))
+		# An approval competes with money already approved or committed, not with other claims that
+		# merely wait: whichever is approved first takes the money, the other is then refused.
+		bal = rules.Balance(
+			bal.allocated, max(rules.ZERO, committed), rules.ZERO, bal.approved, bal.paid, bal.expired
+		)
 		problems = rules.check_approval(engine.D(self.claimed_amount), approved, bal)
 		if problems:
 			frappe.throw(
