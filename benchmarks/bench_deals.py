@@ -56,7 +56,7 @@ STATUS_HISTORY = (("Won", 0.22), ("Lost", 0.42), ("Expired", 0.60), ("Rejected",
 SUBMITTED_DOCSTATUS = {"Approved": 1, "Won": 1, "Lost": 1, "Expired": 1}
 STAGES = ("Qualification", "Needs Analysis", "Proposal", "Negotiation")
 
-# Proposed indexes (see the README): (table, index name, columns)
+# The indexes of the deal checks (in the app since 7031c3e; see the README): (table, index, columns)
 PROPOSED = [
 	(DR, "name_key_status_index", ["name_key", "status"]),
 	(DR, "domain_key_status_index", ["domain_key", "status"]),
@@ -873,14 +873,6 @@ def main(argv=None):
 		result["outgoing_email_account"] = bool(
 			frappe.db.get_value("Email Account", {"default_outgoing": 1, "enable_outgoing": 1})
 		)
-		bl.log(f"small table set: the first {args.small:,} registrations ...")
-		last = dr_name(args.small)
-		result["small_tables"] = swap.snapshot(
-			[
-				f"select * from `{DR}` where name like '{PREFIX}%' and name <= '{last}'",
-				f"select * from `{DRI}` where parent like '{PREFIX}%' and parent <= '{last}'",
-			]
-		)
 		result["indexes_already_on_site"] = [i for t_, i, _c in PROPOSED if bl.index_exists(t_, i)]
 		for table, index, cols in PROPOSED if args.try_index else ():
 			if index in result["indexes_already_on_site"]:
@@ -889,6 +881,15 @@ def main(argv=None):
 			added.append((table, index))
 			result.setdefault("index_build_s", {})[index] = secs
 			bl.log(f"  proposed index {index} on {table}: {secs:.1f} s")
+
+		bl.log(f"small table set: the first {args.small:,} registrations ...")
+		last = dr_name(args.small)
+		result["small_tables"] = swap.snapshot(
+			[
+				f"select * from `{DR}` where name like '{PREFIX}%' and name <= '{last}'",
+				f"select * from `{DRI}` where parent like '{PREFIX}%' and parent <= '{last}'",
+			]
+		)
 
 		def variant(size: str, with_index: bool | None, quiet: bool = False):
 			"""``with_index`` None: the indexes as the site has them."""
@@ -906,10 +907,15 @@ def main(argv=None):
 
 		large = f"{args.registrations}"
 		if not args.skip_creation:
-			create_variants = {"current": variant("large", False if args.try_index else None)}
+			# with --try-index the indexes are on (added if the site lacked them) unless a variant is "without"
+			on = True if args.try_index else None
+			label = "with the indexes" if args.try_index else "as the site is"
+			create_variants = {
+				label: variant("large", on),
+				f"{label}, no e-mail notifications": variant("large", on, quiet=True),
+			}
 			if args.try_index:
-				create_variants["proposed indexes"] = variant("large", True)
-				create_variants["indexes, no e-mail notifications"] = variant("large", True, quiet=True)
+				create_variants["without the indexes"] = variant("large", False)
 			bl.log(
 				f"creation at {args.registrations:,}: {args.creates} rounds (+{args.create_warmup} warm-up) of"
 				f" insert+Submit / register() / Opportunity per variant {list(create_variants)} ..."
@@ -924,10 +930,10 @@ def main(argv=None):
 				)
 		if not args.skip_lookups:
 			calls = lookup_workload(world, args.lookups, args.seed)
-			as_is = False if args.try_index else None
-			variants = {f"{args.small}": variant("small", as_is), large: variant("large", as_is)}
+			on = True if args.try_index else None
+			variants = {f"{args.small}": variant("small", on), large: variant("large", on)}
 			if args.try_index:
-				variants[f"{large} + indexes"] = variant("large", True)
+				variants[f"{large} without the indexes"] = variant("large", False)
 			size = max(1, len(calls) // args.rounds)
 			blocks = [calls[k : k + size] for k in range(0, len(calls), size)]
 			bl.log(
@@ -939,12 +945,12 @@ def main(argv=None):
 			result["lookup_p95_ratio"] = large_s["lookup_ms"]["p95"] / small_s["lookup_ms"]["p95"]
 			result["run_checks_p95_ratio"] = large_s["run_checks_ms"]["p95"] / small_s["run_checks_ms"]["p95"]
 			if args.try_index:
-				idx = result["lookups"][f"{large} + indexes"]
-				result["lookup_p95_ratio_with_indexes"] = (
-					idx["lookup_ms"]["p95"] / small_s["lookup_ms"]["p95"]
+				without = result["lookups"][f"{large} without the indexes"]
+				result["lookup_p95_ratio_without_indexes"] = (
+					without["lookup_ms"]["p95"] / small_s["lookup_ms"]["p95"]
 				)
-				result["run_checks_p95_ratio_with_indexes"] = (
-					idx["run_checks_ms"]["p95"] / small_s["run_checks_ms"]["p95"]
+				result["run_checks_p95_ratio_without_indexes"] = (
+					without["run_checks_ms"]["p95"] / small_s["run_checks_ms"]["p95"]
 				)
 			result["loadavg_after_lookups"] = os.getloadavg()
 			bl.log(
@@ -1027,10 +1033,10 @@ def report(result: dict, args) -> None:
 			f"  p95 ratio 1M / 10k: other_registrations {result['lookup_p95_ratio']:.2f},"
 			f" run_checks {result['run_checks_p95_ratio']:.2f} (target <= 1.5)"
 		)
-		if "lookup_p95_ratio_with_indexes" in result:
+		if "lookup_p95_ratio_without_indexes" in result:
 			print(
-				f"  with the proposed indexes: other_registrations {result['lookup_p95_ratio_with_indexes']:.2f},"
-				f" run_checks {result['run_checks_p95_ratio_with_indexes']:.2f}"
+				f"  1M without the indexes / 10k: other_registrations {result['lookup_p95_ratio_without_indexes']:.2f},"
+				f" run_checks {result['run_checks_p95_ratio_without_indexes']:.2f}"
 			)
 		for name, d in result["diagnostics"].items():
 			q = d["sql_per_run_checks"]
