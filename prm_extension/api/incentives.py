@@ -61,13 +61,43 @@ def balances(channel_partner: str | None = None) -> list[dict]:
 	return out
 
 
-@frappe.whitelist(methods=["POST"])
-def submit_mdf_request(request: str) -> dict:
-	doc = _get("MDF Request", request)
+def _submit(doctype: str, name: str):
+	"""A partner sends its draft MDF request or claim for a decision (all rules run on save)."""
+	doc = _get(doctype, name)
 	if doc.status != "Draft":
-		frappe.throw(_("MDF request {0} is {1}, not a draft.").format(doc.name, _(doc.status)))
+		frappe.throw(_("{0} {1} is {2}, not a draft.").format(_(doctype), doc.name, _(doc.status)))
 	doc.status = "Submitted"
 	doc.save()
+	return doc
+
+
+def _decide(doctype: str, name: str, action: str, approved_amount: float | None, reason: str | None):
+	"""Approve (possibly less, with a reason; submits the document) or reject (reason required)."""
+	frappe.only_for(MANAGERS)
+	doc = _get(doctype, name)
+	if doc.status != "Submitted" or doc.docstatus != 0:
+		frappe.throw(
+			_("{0} {1} is {2}, not waiting for a decision.").format(_(doctype), doc.name, _(doc.status))
+		)
+	doc.decision_reason = (reason or "").strip()[:1000] or None
+	if action == "Approve":
+		# The allocation lock first, before frappe locks this document's row: concurrent
+		# approvals on one allocation queue up instead of deadlocking.
+		engine.lock_allocation(doc.fund_allocation)
+		if approved_amount is not None:
+			doc.approved_amount = flt(approved_amount)
+		doc.submit()
+	elif action == "Reject":
+		doc.status = "Rejected"
+		doc.save()
+	else:
+		frappe.throw(_("Unknown action {0}.").format(frappe.bold(action)))
+	return doc
+
+
+@frappe.whitelist(methods=["POST"])
+def submit_mdf_request(request: str) -> dict:
+	doc = _submit("MDF Request", request)
 	return {"name": doc.name, "status": doc.status}
 
 
@@ -75,33 +105,13 @@ def submit_mdf_request(request: str) -> dict:
 def decide_mdf_request(
 	request: str, action: str, approved_amount: float | None = None, reason: str | None = None
 ) -> dict:
-	frappe.only_for(MANAGERS)
-	doc = _get("MDF Request", request)
-	if doc.status != "Submitted" or doc.docstatus != 0:
-		frappe.throw(_("MDF request {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
-	doc.decision_reason = (reason or "").strip()[:1000] or None
-	if action == "Approve":
-		# The allocation lock first, before frappe locks this document's row: concurrent
-		# approvals on one allocation queue up instead of deadlocking.
-		engine.lock_allocation(doc.fund_allocation)
-		if approved_amount is not None:
-			doc.approved_amount = flt(approved_amount)
-		doc.submit()
-	elif action == "Reject":
-		doc.status = "Rejected"
-		doc.save()
-	else:
-		frappe.throw(_("Unknown action {0}.").format(frappe.bold(action)))
+	doc = _decide("MDF Request", request, action, approved_amount, reason)
 	return {"name": doc.name, "status": doc.status, "approved_amount": doc.approved_amount}
 
 
 @frappe.whitelist(methods=["POST"])
 def submit_claim(claim: str) -> dict:
-	doc = _get("Incentive Claim", claim)
-	if doc.status != "Draft":
-		frappe.throw(_("Claim {0} is {1}, not a draft.").format(doc.name, _(doc.status)))
-	doc.status = "Submitted"
-	doc.save()
+	doc = _submit("Incentive Claim", claim)
 	return {"name": doc.name, "status": doc.status, "claimed_amount": doc.claimed_amount}
 
 
@@ -109,23 +119,7 @@ def submit_claim(claim: str) -> dict:
 def decide_claim(
 	claim: str, action: str, approved_amount: float | None = None, reason: str | None = None
 ) -> dict:
-	frappe.only_for(MANAGERS)
-	doc = _get("Incentive Claim", claim)
-	if doc.status != "Submitted" or doc.docstatus != 0:
-		frappe.throw(_("Claim {0} is {1}, not waiting for a decision.").format(doc.name, _(doc.status)))
-	doc.decision_reason = (reason or "").strip()[:1000] or None
-	if action == "Approve":
-		# The allocation lock first, before frappe locks this document's row: concurrent
-		# approvals on one allocation queue up instead of deadlocking.
-		engine.lock_allocation(doc.fund_allocation)
-		if approved_amount is not None:
-			doc.approved_amount = flt(approved_amount)
-		doc.submit()
-	elif action == "Reject":
-		doc.status = "Rejected"
-		doc.save()
-	else:
-		frappe.throw(_("Unknown action {0}.").format(frappe.bold(action)))
+	doc = _decide("Incentive Claim", claim, action, approved_amount, reason)
 	return {
 		"name": doc.name,
 		"status": doc.status,
