@@ -49,6 +49,7 @@ def new_request(user: str) -> None:
 	frappe.set_user(user)  # resets frappe.local.cache, role_permissions, user_perms, form_dict
 	frappe.local.request_cache = defaultdict(dict)
 	frappe.local.prm_partner_of = {}
+	frappe.local.prm_tree_nodes = {}  # the app memoises tree nodes per request
 	frappe.local.message_log = []
 	frappe.db.value_cache = {}
 	frappe.flags.prm_refusal_code = None
