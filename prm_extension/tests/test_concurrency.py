@@ -23,20 +23,63 @@ from prm_extension.tests.utils import (
 BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
 
 
-def _request(site, sites_path, user, customer, barrier, results, idx):
+def _in_thread(site, sites_path, user, fn, barrier, results, idx):
+	"""One web worker: its own connection, starts with the others, commits or rolls back."""
 	frappe.init(site=site, sites_path=sites_path)
 	frappe.connect()
 	try:
 		frappe.set_user(user)
 		barrier.wait(timeout=30)
-		doc = frappe.get_doc({"doctype": "Account Reservation", "customer": customer}).insert()
+		outcome = fn()
 		frappe.db.commit()
-		results[idx] = ("won", doc.name)
+		results[idx] = ("won", outcome)
 	except Exception as e:
 		frappe.db.rollback()
 		results[idx] = ("refused", type(e).__name__, str(e))
 	finally:
 		frappe.destroy()
+
+
+def race(calls) -> list:
+	"""Run ``calls`` — (user, function) pairs — at the same moment, each in its own thread."""
+	barrier = threading.Barrier(len(calls))
+	results = [None] * len(calls)
+	threads = [
+		threading.Thread(
+			target=_in_thread,
+			args=(frappe.local.site, frappe.local.sites_path, user, fn, barrier, results, i),
+		)
+		for i, (user, fn) in enumerate(calls)
+	]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(60)
+	return results
+
+
+def _reserve(customer):
+	return lambda: frappe.get_doc({"doctype": "Account Reservation", "customer": customer}).insert().name
+
+
+def _decide_deal(name):
+	def run():
+		from prm_extension.api.deals import decide
+
+		decide(name, "Approve")
+		return name
+
+	return run
+
+
+def _decide_claim(name):
+	def run():
+		from prm_extension.api.incentives import decide_claim
+
+		decide_claim(name, "Approve")
+		return name
+
+	return run
 
 
 class TestConcurrentReservations(PRMTestCase):
@@ -54,28 +97,7 @@ class TestConcurrentReservations(PRMTestCase):
 	def race(self, customers: list[str]) -> list:
 		frappe.db.commit()  # the other connections must see the customers
 		users = [user_of(BETA), user_of(GAMMA)]
-		barrier = threading.Barrier(len(customers))
-		results = [None] * len(customers)
-		threads = [
-			threading.Thread(
-				target=_request,
-				args=(
-					frappe.local.site,
-					frappe.local.sites_path,
-					users[i % 2],
-					customers[i],
-					barrier,
-					results,
-					i,
-				),
-			)
-			for i in range(len(customers))
-		]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(60)
-		return results
+		return race([(users[i % 2], _reserve(c)) for i, c in enumerate(customers)])
 
 	def test_same_account_same_scope_exactly_one_wins(self):
 		for _round in range(5):
@@ -117,24 +139,6 @@ class TestConcurrentReservations(PRMTestCase):
 		self.assertIn("a moment ago", str(ctx.exception))
 
 
-def _approve(site, sites_path, name, barrier, results, idx):
-	frappe.init(site=site, sites_path=sites_path)
-	frappe.connect()
-	try:
-		frappe.set_user("Administrator")
-		from prm_extension.api.deals import decide
-
-		barrier.wait(timeout=30)
-		decide(name, "Approve")
-		frappe.db.commit()
-		results[idx] = ("won", name)
-	except Exception as e:
-		frappe.db.rollback()
-		results[idx] = ("refused", type(e).__name__, str(e))
-	finally:
-		frappe.destroy()
-
-
 class TestConcurrentApprovals(PRMTestCase):
 	"""Two managers approve two conflicting registrations at the same moment: the first approved
 	wins, the other is refused (locking reads under the customer's family lock)."""
@@ -159,41 +163,12 @@ class TestConcurrentApprovals(PRMTestCase):
 		frappe.db.set_value("Deal Registration", first.name, "submitted_on", first.submitted_on)
 		frappe.db.commit()
 		try:
-			barrier = threading.Barrier(2)
-			results = [None, None]
-			threads = [
-				threading.Thread(
-					target=_approve, args=(frappe.local.site, frappe.local.sites_path, n, barrier, results, i)
-				)
-				for i, n in enumerate((first.name, second.name))
-			]
-			for t in threads:
-				t.start()
-			for t in threads:
-				t.join(60)
+			results = race([("Administrator", _decide_deal(n)) for n in (first.name, second.name)])
 			self.assertEqual(sorted(r[0] for r in results), ["refused", "won"], results)
 			statuses = frappe.get_all("Deal Registration", {"customer": cust}, pluck="status")
 			self.assertEqual(sorted(statuses), ["Approved", "Submitted"])
 		finally:
 			purge([cust])
-
-
-def _approve_claim(site, sites_path, name, barrier, results, idx):
-	frappe.init(site=site, sites_path=sites_path)
-	frappe.connect()
-	try:
-		frappe.set_user("Administrator")
-		from prm_extension.api.incentives import decide_claim
-
-		barrier.wait(timeout=30)
-		decide_claim(name, "Approve")
-		frappe.db.commit()
-		results[idx] = ("approved", name)
-	except Exception as e:
-		frappe.db.rollback()
-		results[idx] = ("refused", type(e).__name__, str(e))
-	finally:
-		frappe.destroy()
 
 
 class TestConcurrentClaims(PRMTestCase):
@@ -223,20 +198,8 @@ class TestConcurrentClaims(PRMTestCase):
 			frappe.db.set_value("Incentive Claim", name, "status", "Submitted")
 		frappe.db.commit()
 		try:
-			barrier = threading.Barrier(2)
-			results = [None, None]
-			threads = [
-				threading.Thread(
-					target=_approve_claim,
-					args=(frappe.local.site, frappe.local.sites_path, n, barrier, results, i),
-				)
-				for i, n in enumerate(claims)
-			]
-			for t in threads:
-				t.start()
-			for t in threads:
-				t.join(60)
-			self.assertEqual(sorted(r[0] for r in results), ["approved", "refused"], results)
+			results = race([("Administrator", _decide_claim(n)) for n in claims])
+			self.assertEqual(sorted(r[0] for r in results), ["refused", "won"], results)
 			approved = frappe.db.sql(
 				"select sum(approved_amount) from `tabIncentive Claim` where fund_allocation = %s and docstatus = 1",
 				alloc.name,
