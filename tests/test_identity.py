@@ -228,3 +228,10 @@ def test_classify_matches_are_always_real_matches(rows):
 	res = classify(q, cands)
 	assert all(match_strength(q, c.keys) == res.strength for c in res.matches)
 	assert (res.outcome == "none") == (not res.matches)
+
+
+def test_www_is_never_part_of_the_registrable_domain():
+	# found by hypothesis: "or" is a public second level under some country codes, so "www.or.de"
+	# was kept whole while "or.de" was not
+	assert normalize_domain("https://www.or.de/x") == normalize_domain("or.de") == "or.de"
+	assert normalize_domain("www2.acme.co.uk") == "acme.co.uk"

@@ -186,6 +186,8 @@ def normalize_domain(value: str | None) -> str:
 		return ""
 	if not re.search(r"[a-z]", labels[-1]):
 		return ""  # an IP address is not a company domain
+	while len(labels) > 2 and re.fullmatch(r"www\d*", labels[0]):
+		labels = labels[1:]  # "www." names a web server, never the company ("www.or.de" is "or.de")
 	keep = 3 if len(labels) >= 3 and labels[-2] in _PUBLIC_SECOND_LEVEL and len(labels[-1]) == 2 else 2
 	domain = ".".join(labels[-keep:])
 	if domain in FREE_MAIL_DOMAINS:
