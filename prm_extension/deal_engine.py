@@ -175,3 +175,61 @@ def run_checks(doc, lock: bool = False) -> list[rules.Check]:
 
 def to_decimal(value) -> Decimal:
 	return Decimal(str(value or 0))
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+# Notification records on Deal Registration use the event "Method" with this method name. The
+# controller queues ``send_status_notifications`` after the commit of every status change, so the
+# e-mails (rendered templates, Communication and Email Queue rows) are built by a background worker
+# instead of inside the partner's or the manager's request. The records stay ordinary, editable
+# Notification documents: conditions, recipients and templates are the channel manager's to change.
+STATUS_CHANGED_METHOD = "prm_status_changed"
+NOTIFICATION_QUEUE = "short"
+
+
+def queue_status_notifications(registration: str, status: str) -> None:
+	frappe.enqueue(
+		"prm_extension.deal_engine.send_status_notifications",
+		queue=NOTIFICATION_QUEUE,
+		enqueue_after_commit=True,
+		registration=registration,
+		status=status,
+	)
+
+
+def send_status_notifications(registration: str, status: str) -> None:
+	"""Background job: send the Notification records of the transition of ``registration`` to
+	``status``. Each record's condition is evaluated and its template rendered with the document in
+	the state of that transition, so a deal that moved on before the worker ran still gets one
+	e-mail per transition, each naming its own status. (Frappe's ``evaluate_alert`` would reload the
+	document first, which renders every queued transition with the latest status.)"""
+	from frappe.email.doctype.notification.notification import get_context
+
+	if not frappe.db.exists("Deal Registration", registration):
+		return  # deleted (a draft) before the worker ran
+	doc = frappe.get_doc("Deal Registration", registration)
+	doc.status = status
+	for name in frappe.get_all(
+		"Notification",
+		filters={
+			"enabled": 1,
+			"document_type": "Deal Registration",
+			"event": "Method",
+			"method": STATUS_CHANGED_METHOD,
+		},
+		pluck="name",
+		order_by="name asc",
+	):
+		alert = frappe.get_doc("Notification", name)
+		try:
+			if alert.condition and not frappe.safe_eval(alert.condition, None, get_context(doc)):
+				continue
+			alert.send(doc)
+		except Exception:
+			# one broken template must not stop the other notifications of the transition
+			frappe.log_error(
+				title=_("Notification {0} failed").format(name),
+				reference_doctype="Deal Registration",
+				reference_name=registration,
+			)

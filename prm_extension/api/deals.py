@@ -68,8 +68,10 @@ def register(data: dict | str, submit: bool = True) -> dict:
 			"items": [{k: i.get(k) for k in ("item_code", "item_group", "qty", "rate")} for i in items],
 		}
 	)
+	doc.flags.prm_submit_follows = bool(submit)
 	doc.insert()
 	if submit:
+		doc.flags.prm_submit_follows = False  # apply_workflow saves this same object: checks run
 		doc = apply_workflow(doc, "Submit")
 	return summary(doc)
 

@@ -101,7 +101,10 @@ class DealRegistration(Document):
 			)
 		self.validate_input()
 		self.recognise_customer()
-		self.store_checks(deal_engine.run_checks(self))
+		if not self.flags.prm_submit_follows:
+			# register(submit=True) inserts the draft and submits it in the same request: the
+			# Submit's save runs the checks, so the draft insert does not run them first
+			self.store_checks(deal_engine.run_checks(self))
 		if self.status == rules.SUBMITTED and old != rules.SUBMITTED:
 			if self.verdict == "refuse":
 				frappe.throw(self.refusal_text(), title=_("Registration refused"))
@@ -110,6 +113,15 @@ class DealRegistration(Document):
 			if not (self.decision_reason or "").strip():
 				frappe.throw(_("Give the partner a reason for this decision."), frappe.MandatoryError)
 			self.record_decision()
+
+	def on_change(self):
+		# every path that changes the status (form, workflow, REST, close(), the scheduler) ends here
+		# (db_set runs on_change again with the same before-save state: one job per transition)
+		if self.flags.in_insert or not self.has_value_changed("status"):
+			return
+		if self.flags.prm_notified_status != self.status:
+			self.flags.prm_notified_status = self.status
+			deal_engine.queue_status_notifications(self.name, self.status)
 
 	def actor(self) -> str:
 		return self.flags.prm_actor or ("manager" if is_manager() else "partner")

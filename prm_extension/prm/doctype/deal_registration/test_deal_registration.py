@@ -7,6 +7,7 @@ import frappe
 from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionError, apply_workflow
 from frappe.utils import add_days, getdate, nowdate
 
+from prm_extension import deal_engine
 from prm_extension.api.deals import decide, mark_lost, request_extension
 from prm_extension.tasks import expire_deals
 from prm_extension.tests.utils import (
@@ -419,20 +420,77 @@ class TestDealNotifications(PRMTestCase):
 			pluck="subject",
 		)
 
+	def _run_notification_jobs(self, name):
+		"""Commit (the jobs are queued after the commit), then run the queued notification jobs of
+		registration ``name`` as a worker would, in queue order, and remove them from the queue.
+		Returns the statuses the jobs were queued for."""
+		from frappe.utils.background_jobs import get_queue
+
+		frappe.db.commit()
+		ran = []
+		for job in get_queue(deal_engine.NOTIFICATION_QUEUE).get_jobs():
+			args = job.kwargs or {}
+			kwargs = args.get("kwargs") or {}
+			if args.get("site") == frappe.local.site and kwargs.get("registration") == name:
+				self.assertEqual(args["method"], "prm_extension.deal_engine.send_status_notifications")
+				frappe.get_attr(args["method"])(**kwargs)
+				job.delete()
+				ran.append(kwargs["status"])
+		return ran
+
+	def _recipients(self, name, subject_part):
+		rows = frappe.get_all(
+			"Communication",
+			{"reference_doctype": "Deal Registration", "reference_name": name},
+			["subject", "recipients"],
+		)
+		return {
+			r.strip()
+			for row in rows
+			if subject_part in (row.subject or "")
+			for r in (row.recipients or "").split(",")
+			if r.strip()
+		}
+
 	def test_partner_is_mailed_on_transitions(self):
 		doc = register_as(B, make_customer().name)
-		self.assertIn(f"Deal registration {doc.name}: Submitted", self._subjects(doc.name))
-		approve(doc.name)
-		self.assertIn(f"Deal registration {doc.name}: Approved", self._subjects(doc.name))
-		self.assertTrue(self._mails(doc.name))
-		recipients = frappe.get_all(
-			"Email Queue Recipient",
-			filters={
-				"parent": ("in", frappe.get_all("Email Queue", {"reference_name": doc.name}, pluck="name"))
-			},
-			pluck="recipient",
+		# nothing is rendered inside the request: one job per transition, queued after the commit
+		self.assertEqual(self._subjects(doc.name), [])
+		self.assertEqual(self._run_notification_jobs(doc.name), ["Submitted"])
+		subjects = self._subjects(doc.name)
+		self.assertIn(f"Deal registration {doc.name}: Submitted", subjects)
+		self.assertIn(f"Deal registration {doc.name} from {doc.channel_partner} awaits approval", subjects)
+		self.assertIn(B, self._recipients(doc.name, ": Submitted"))
+		managers = set(
+			frappe.get_all("Has Role", {"role": "PRM Manager", "parenttype": "User"}, pluck="parent")
 		)
-		self.assertIn(B, recipients)
+		self.assertTrue(managers & set(self._recipients(doc.name, "awaits approval")))
+		approve(doc.name)
+		self.assertEqual(self._run_notification_jobs(doc.name), ["Approved"])
+		self.assertIn(f"Deal registration {doc.name}: Approved", self._subjects(doc.name))
+		self.assertIn(B, self._recipients(doc.name, ": Approved"))
+
+	def test_each_transition_is_mailed_with_its_own_status(self):
+		# the worker runs after the deal moved on: each job still renders its own transition
+		doc = register_as(B, make_customer().name)
+		approve(doc.name)
+		frappe.get_doc("Deal Registration", doc.name).close("Won", amount=100)
+		self.assertEqual(self._run_notification_jobs(doc.name), ["Submitted", "Approved", "Won"])
+		subjects = self._subjects(doc.name)
+		for status in ("Submitted", "Approved", "Won"):
+			self.assertIn(f"Deal registration {doc.name}: {status}", subjects)
+
+	def test_no_job_without_a_status_change(self):
+		doc = register_as(B, make_customer().name, submit=False)
+		frappe.set_user(B)
+		try:
+			draft = frappe.get_doc("Deal Registration", doc.name)
+			draft.notes = "more detail"
+			draft.save()
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(self._run_notification_jobs(doc.name), [])
+		self.assertEqual(self._subjects(doc.name), [])
 
 	def test_reminder_before_protection_ends(self):
 		from frappe.email.doctype.notification.notification import trigger_daily_alerts
