@@ -165,5 +165,6 @@ website_route_rules = [
 	{"from_route": "/partner/deals/<name>", "to_route": "partner/deal"},
 	{"from_route": "/partner/incentives/<name>", "to_route": "partner/incentive"},
 	{"from_route": "/partner/news/<name>", "to_route": "partner/news"},
+	{"from_route": "/partner/products/<item>", "to_route": "partner/products"},
 ]
 role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}

@@ -14,6 +14,8 @@ PORTAL_LINKS = (
 	("/partner/accounts", "Partner Accounts"),
 	("/partner/deals", "Partner Deals"),
 	("/partner/incentives", "Partner Incentives"),
+	("/partner/products", "Partner Products"),
+	("/partner/promotions", "Partner Promotions"),
 	("/partner/warranty", "Partner Warranty"),
 	("/partner/news", "Partner News"),
 	("/partner/team", "Partner Team"),

@@ -160,7 +160,8 @@
 			if (e.target.classList.contains("prm-item-product") && query.value.trim().length >= 2 && !customer.value) search();
 		});
 		currency.addEventListener("change", refreshTotals);
-		addRow();
+		const first = addRow();
+		if (form.dataset.preselect) first.querySelector("select").value = form.dataset.preselect;
 
 		function collect() {
 			const value = (sel) => {

@@ -11,6 +11,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, flt, fmt_money, formatdate, get_datetime, nowdate
 
+from prm_extension import catalog
 from prm_extension.partners import tree_nodes
 from prm_extension.portal import portal_sidebar, require_portal_user
 
@@ -59,10 +60,12 @@ def form_context(context, partner: str | None):
 	context.currencies = currencies(context.company_currency)
 	context.today = nowdate()
 	context.stages = STAGES
-	lines = partner_lines(partner)
-	context.product_lines_restricted = bool(lines)
-	context.items = authorised_items(lines)
-	context.line_options = line_options(lines)
+	items = catalog.sellable_items(partner, limit=MAX_ITEMS)
+	context["items"] = items  # (context.items is the dict method)
+	context.line_options = catalog.product_line_options(partner)
+	# "Register a deal" on a product page opens the form with that product chosen
+	wanted = frappe.form_dict.get("item")
+	context.preselect = next((f"item:{i.name}" for i in items if i.name == wanted), "")
 	context.territories = territory_options(partner)
 	context.default_territory = next((t.name for t in context.territories if t.own), None)
 
@@ -83,72 +86,12 @@ def currencies(company_currency: str | None) -> list[str]:
 	return [company_currency] + sorted({c for c in others if c and c != company_currency})
 
 
-def partner_lines(partner: str | None):
-	"""The partner's authorised product lines as nested-set nodes (empty: not restricted)."""
-	if not partner:
-		return []
-	names = frappe.get_all(
-		"Channel Partner Product Line",
-		{"parent": partner, "parenttype": "Channel Partner"},
-		pluck="item_group",
-		order_by="idx",
-	)
-	return list(tree_nodes("Item Group", names).values())
-
-
 def _within(table, nodes):
 	condition = None
 	for node in nodes:
 		c = (table.lft >= node.lft) & (table.rgt <= node.rgt)
 		condition = c if condition is None else (condition | c)
 	return condition
-
-
-def authorised_items(lines) -> list[dict]:
-	"""Sellable items of the partner's product lines (all sellable items when unrestricted).
-
-	Items are vendor master data the partner may not read through permissions; the page lists
-	only code, name and product line of the items the partner may register."""
-	item = frappe.qb.DocType("Item")
-	group = frappe.qb.DocType("Item Group")
-	query = (
-		frappe.qb.from_(item)
-		.join(group)
-		.on(group.name == item.item_group)
-		.select(item.name, item.item_name, item.item_group)
-		.where((item.disabled == 0) & (item.is_sales_item == 1) & (item.has_variants == 0))
-		.orderby(group.lft)
-		.orderby(item.item_name)
-		.limit(MAX_ITEMS)
-	)
-	if lines:
-		query = query.where(_within(group, lines))
-	return query.run(as_dict=True)
-
-
-def line_options(lines) -> list[dict]:
-	"""Product lines a registration can name without a specific item: the partner's lines and
-	their sub-lines, or every line below the root when unrestricted."""
-	group = frappe.qb.DocType("Item Group")
-	query = (
-		frappe.qb.from_(group)
-		.select(group.name, group.lft, group.rgt, group.parent_item_group)
-		.orderby(group.lft)
-		.limit(MAX_ITEMS)
-	)
-	if lines:
-		query = query.where(_within(group, lines))
-	else:
-		query = query.where(group.parent_item_group.isnotnull() & (group.parent_item_group != ""))
-	rows = query.run(as_dict=True)
-	# depth for indentation, from the nesting of the rows themselves
-	stack: list[int] = []
-	for r in rows:
-		while stack and stack[-1] < r.rgt:
-			stack.pop()
-		r.depth = len(stack)
-		stack.append(r.rgt)
-	return rows
 
 
 def territory_options(partner: str | None) -> list[dict]:

@@ -9,10 +9,8 @@ import frappe
 from frappe import _
 from frappe.utils import formatdate
 
-from prm_extension import incentive_engine as engine
 from prm_extension.partners import is_manager
 from prm_extension.portal import (
-	html_to_text,
 	money,
 	page_number,
 	period_text,
@@ -100,58 +98,9 @@ def programs_by_name(names) -> dict:
 
 def usable_programs(partner: str | None) -> list[dict]:
 	"""Active programs the partner is eligible for, with whether it has an allocation in them."""
-	rows = frappe.get_list(
-		"Incentive Program",
-		filters={"status": "Active"},
-		fields=[
-			"name",
-			"program_type",
-			"start_date",
-			"end_date",
-			"claim_deadline",
-			"currency",
-			"description",
-			"reimbursement_percentage",
-			"requires_preapproval",
-		],
-		order_by="end_date desc, name asc",
-		limit_page_length=100,
-	)
-	allocated = (
-		set(
-			frappe.get_list(
-				"Fund Allocation",
-				filters={"program": ("in", [r.name for r in rows])},
-				pluck="program",
-				limit_page_length=0,
-			)
-		)
-		if partner and rows
-		else set()
-	)
-	out = []
-	for r in rows:
-		if partner:
-			_doc, facts = engine.program(r.name)
-			if engine.eligibility_problem(facts, partner):
-				continue  # not for this partner (tier, named partners or partner status)
-		out.append(
-			frappe._dict(
-				name=r.name,
-				program_type=r.program_type,
-				dates=period_text(r.start_date, r.end_date),
-				claim_deadline=formatdate(r.claim_deadline) if r.claim_deadline else "",
-				description=html_to_text(r.description),
-				share=(
-					_("{0} % of the actual cost").format(f"{r.reimbursement_percentage:g}")
-					if r.program_type == MDF and r.reimbursement_percentage
-					else ""
-				),
-				preapproval=bool(r.program_type == MDF and r.requires_preapproval),
-				has_allocation=r.name in allocated,
-			)
-		)
-	return out
+	from prm_extension.promotions import eligible_programs
+
+	return eligible_programs(partner)
 
 
 def list_state(args, prefix: str, statuses) -> tuple[str | None, int]:

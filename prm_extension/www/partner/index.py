@@ -51,6 +51,9 @@ def get_context(context):
 		("/partner/accounts", _("Accounts"), _("Check an account and reserve it")),
 		("/partner/deals", _("Deals"), _("Register and follow your deals")),
 		("/partner/incentives", _("Incentives"), _("Funds, MDF requests and claims")),
+		("/partner/products", _("Products & pricing"), _("Your products, prices and datasheets")),
+		("/partner/promotions", _("Promotions"), _("Programs and offers open to you")),
+		("/partner/warranty", _("Warranty"), _("Serial numbers and warranty claims")),
 		("/partner/news", _("News"), _("Announcements from your channel team")),
 		("/partner/team", _("Team"), _("Your people and their access")),
 	]

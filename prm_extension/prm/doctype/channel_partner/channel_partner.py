@@ -56,6 +56,9 @@ class ChannelPartner(Document):
 	# end: auto-generated types
 
 	def validate(self):
+		from prm_extension.catalog import validate_price_list
+
+		validate_price_list(self)
 		self.partner_name = (self.partner_name or "").strip()
 		if not self.partner_name:
 			frappe.throw(_("Enter the partner's company name."), frappe.MandatoryError)

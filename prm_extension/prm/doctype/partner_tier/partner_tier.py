@@ -7,6 +7,9 @@ from frappe.model.document import Document
 
 class PartnerTier(Document):
 	def validate(self):
+		from prm_extension.catalog import validate_price_list
+
+		validate_price_list(self)
 		self.tier_name = (self.tier_name or "").strip()
 		for field in ("max_active_reservations", "reservation_days", "max_extensions", "extension_days"):
 			if (self.get(field) or 0) < 0:
