@@ -97,6 +97,7 @@ permission_query_conditions = {
 	"Serial No": "prm_extension.api.warranty.serial_no_query",
 	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_query",
 	"Partner Announcement": "prm_extension.announcements.query_conditions",
+	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_query",
 }
 has_permission = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
@@ -109,10 +110,12 @@ has_permission = {
 	"Serial No": "prm_extension.api.warranty.serial_no_has_permission",
 	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_has_permission",
 	"Partner Announcement": "prm_extension.announcements.has_permission",
+	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_has_permission",
 }
 
 scheduler_events = {
 	"daily": ["prm_extension.tasks.schedule_reservation_expiry", "prm_extension.tasks.schedule_deal_expiry"],
+	"monthly": ["prm_extension.tier_engine.schedule_evaluation"],
 }
 
 # Partner portal (website users with the Partner Admin / Partner User roles)

@@ -120,3 +120,11 @@ def incentive_program_has_permission(doc, ptype: str | None = None, user: str | 
 	if scope is UNRESTRICTED:
 		return None
 	return doc.get("status") == "Active"
+
+
+def partner_tier_review_query(user: str | None = None) -> str:
+	return _query("Partner Tier Review", "channel_partner", user)
+
+
+def partner_tier_review_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)

@@ -134,6 +134,10 @@ def make_masters() -> None:
 					"deal_protection_days": 90 if rank < 4 else 120,
 					"max_deal_extensions": min(rank - 1, 2),
 					"deal_discount_percentage": (0, 2, 4, 6)[rank - 1],
+					# thresholds for the monthly tier evaluation (revenue over 12 months)
+					"min_invoiced_revenue": (0, 100_000, 500_000, 2_000_000)[rank - 1],
+					"min_won_deals": (0, 3, 10, 25)[rank - 1],
+					"min_certifications": (0, 1, 2, 4)[rank - 1],
 				}
 			).insert(ignore_permissions=True)
 

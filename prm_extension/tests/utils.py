@@ -71,12 +71,13 @@ def ensure_channel() -> None:
 	_tree("Territory", "territory_name", "parent_territory", TERRITORIES)
 	_tree("Item Group", "item_group_name", "parent_item_group", ITEM_GROUPS)
 	_tree("Customer Group", "customer_group_name", "parent_customer_group", CUSTOMER_GROUPS)
-	for tier, rank, limit in (("PRM Test Silver", 1, 3), ("PRM Test Gold", 2, 0)):
+	# ranks above the demo tiers' (1-4), which the demo-data test adds to the same site
+	for tier, rank, limit in (("PRM Test Silver", 101, 3), ("PRM Test Gold", 102, 0)):
 		if frappe.db.exists("Partner Tier", tier):
 			frappe.db.set_value(
 				"Partner Tier",
 				tier,
-				{"deal_discount_percentage": 5 if rank == 2 else 0, "max_deal_extensions": 1},
+				{"rank": rank, "deal_discount_percentage": 5 if rank == 102 else 0, "max_deal_extensions": 1},
 			)
 		else:
 			frappe.get_doc(
@@ -88,7 +89,7 @@ def ensure_channel() -> None:
 					"reservation_days": 90,
 					"max_extensions": 1,
 					"extension_days": 30,
-					"deal_discount_percentage": 5 if rank == 2 else 0,
+					"deal_discount_percentage": 5 if rank == 102 else 0,
 					"max_deal_extensions": 1,
 				}
 			).insert()
@@ -274,3 +275,27 @@ def allocate(program: str, partner: str, amount: float, **values):
 			**values,
 		}
 	).insert()
+
+
+def make_invoice(customer: str, items, partner: str | None = None, posting_date=None, submit: bool = True):
+	"""A Sales Invoice of the test company (submitted unless ``submit`` is false); ``partner``: the
+	Channel Partner whose Sales Partner it carries; ``items``: (item_code, qty, rate) tuples."""
+	from frappe.utils import add_days, nowdate
+
+	si = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company(),
+			"posting_date": posting_date or nowdate(),
+			"set_posting_time": 1,
+			"due_date": add_days(posting_date or nowdate(), 30),
+			"sales_partner": frappe.db.get_value("Channel Partner", partner, "sales_partner")
+			if partner
+			else None,
+			"items": [{"item_code": code, "qty": qty, "rate": rate} for code, qty, rate in items],
+		}
+	).insert()
+	if submit:
+		si.submit()
+	return si

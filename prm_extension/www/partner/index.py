@@ -33,6 +33,37 @@ def latest_announcements(limit: int = LATEST) -> list[dict]:
 	]
 
 
+def tier_context(partner: str) -> frappe._dict:
+	from prm_extension.tier_engine import partner_progress
+
+	p = partner_progress(partner)
+	labels = {
+		"revenue": _("Invoiced revenue"),
+		"won_deals": _("Won deals"),
+		"certifications": _("Valid certifications"),
+	}
+	currency = frappe.db.get_default("currency")
+	rows = []
+	for r in p["progress"]:
+		fmt = (lambda v: fmt_money(v, currency=currency)) if r["measure"] == "revenue" else str
+		rows.append(
+			frappe._dict(
+				measure=r["measure"],
+				label=labels[r["measure"]],
+				have=fmt(r["have"]),
+				need=fmt(r["need"]),
+				percent=int(r["percent"]),
+			)
+		)
+	return frappe._dict(
+		tier=p["tier"],
+		next_tier=p["next_tier"],
+		window_start=formatdate(p["window_start"]),
+		window_end=formatdate(p["window_end"]),
+		rows=rows,
+	)
+
+
 def get_context(context):
 	partner = require_portal_user("/partner")
 	figures = frappe._dict(home_figures())
@@ -57,6 +88,7 @@ def get_context(context):
 		("/partner/news", _("News"), _("Announcements from your channel team")),
 		("/partner/team", _("Team"), _("Your people and their access")),
 	]
+	context.tier = tier_context(partner) if partner else None
 	context.title = _("Partner home")
 	context.show_sidebar = True
 	context.sidebar_items = portal_sidebar()

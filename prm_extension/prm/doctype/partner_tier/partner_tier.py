@@ -11,7 +11,24 @@ class PartnerTier(Document):
 
 		validate_price_list(self)
 		self.tier_name = (self.tier_name or "").strip()
-		for field in ("max_active_reservations", "reservation_days", "max_extensions", "extension_days"):
+		taken = frappe.db.get_value(
+			"Partner Tier", {"rank": self.rank or 0, "name": ("!=", self.name)}, "name"
+		)
+		if taken:
+			frappe.throw(
+				_("Tier {0} already has rank {1}: each tier needs its own rank.").format(
+					frappe.bold(taken), self.rank or 0
+				)
+			)
+		for field in (
+			"max_active_reservations",
+			"reservation_days",
+			"max_extensions",
+			"extension_days",
+			"min_invoiced_revenue",
+			"min_won_deals",
+			"min_certifications",
+		):
 			if (self.get(field) or 0) < 0:
 				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))))
 		if (
