@@ -13,8 +13,9 @@ Registrations ``BENCH-DR-0000001`` ... are bulk-inserted (with 1–3 item rows e
 with a seed per block, so the first 10k rows are what a 10k site would hold; the 10k table set is
 copied from them. Opportunities ``BENCH-OPP-...`` are bulk-inserted too (the direct-opportunity
 check reads them). ``--try-index`` adds the proposed indexes and interleaves "current" and "with
-the indexes" (MariaDB ``ALTER INDEX ... IGNORED``), and for the creation also "indexes, no e-mail
-notifications"; the indexes it added are dropped again at the end.
+the indexes" (MariaDB ``ALTER INDEX ... IGNORED``); the indexes it added are dropped again at the
+end. The status e-mails are background jobs (queued after each commit): the request times include
+queueing them; the jobs are then run in-process, timed, and reported apart.
 
 Run from the bench's ``sites`` directory as user ``frappe`` (see benchmarks/README.md)::
 
@@ -751,24 +752,33 @@ def sql_per_submit(world, plan_entry: dict) -> dict:
 # --- main ---------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def notifications_off():
-	"""The app's e-mail notifications on Deal Registration skipped (as if a background job sent them):
-	shows what the synchronous notification e-mails cost inside the request."""
-	import frappe.email.doctype.notification.notification as notification
+def drain_notification_jobs(run: bool = True) -> dict:
+	"""The status e-mail jobs the creation rounds queued (after each commit) for this site: run each
+	in-process as a worker would (timed), or only remove them. The e-mails go to the Email Queue
+	and are deleted with the run's other traces."""
+	from frappe.utils.background_jobs import get_queue
 
-	original = notification.evaluate_alert
+	from prm_extension import deal_engine
 
-	def evaluate_alert(doc, alert, event):
-		if getattr(doc, "doctype", None) == "Deal Registration":
-			return
-		return original(doc, alert, event)
-
-	notification.evaluate_alert = evaluate_alert
-	try:
-		yield
-	finally:
-		notification.evaluate_alert = original
+	method = "prm_extension.deal_engine.send_status_notifications"
+	times, statuses = [], Counter()
+	for job in get_queue(deal_engine.NOTIFICATION_QUEUE).get_jobs():
+		args = job.kwargs or {}
+		if args.get("site") != frappe.local.site or args.get("method") != method:
+			continue
+		if run:
+			bl.new_request(args.get("user") or "Administrator")
+			t0 = time.perf_counter()
+			frappe.get_attr(method)(**args["kwargs"])
+			frappe.db.commit()
+			times.append((time.perf_counter() - t0) * 1000)
+			statuses[args["kwargs"]["status"]] += 1
+		job.delete()
+	return {
+		"jobs": sum(statuses.values()) if run else None,
+		"by_status": dict(statuses),
+		"job_ms": bl.summary(times) if times else None,
+	}
 
 
 def creation_benchmark(world, args, variants: dict) -> dict:
@@ -891,7 +901,7 @@ def main(argv=None):
 			]
 		)
 
-		def variant(size: str, with_index: bool | None, quiet: bool = False):
+		def variant(size: str, with_index: bool | None):
 			"""``with_index`` None: the indexes as the site has them."""
 
 			@contextlib.contextmanager
@@ -900,8 +910,7 @@ def main(argv=None):
 				for table, index, _c in PROPOSED if with_index is not None else ():
 					if bl.index_exists(table, index):
 						bl.set_ignored(table, index, not with_index)
-				with notifications_off() if quiet else contextlib.nullcontext():
-					yield
+				yield
 
 			return ctx
 
@@ -910,17 +919,20 @@ def main(argv=None):
 			# with --try-index the indexes are on (added if the site lacked them) unless a variant is "without"
 			on = True if args.try_index else None
 			label = "with the indexes" if args.try_index else "as the site is"
-			create_variants = {
-				label: variant("large", on),
-				f"{label}, no e-mail notifications": variant("large", on, quiet=True),
-			}
+			create_variants = {label: variant("large", on)}
 			if args.try_index:
 				create_variants["without the indexes"] = variant("large", False)
 			bl.log(
 				f"creation at {args.registrations:,}: {args.creates} rounds (+{args.create_warmup} warm-up) of"
 				f" insert+Submit / register() / Opportunity per variant {list(create_variants)} ..."
 			)
+			drain_notification_jobs(run=False)  # jobs a previous run left behind
 			result["creation"] = creation_benchmark(world, args, create_variants)
+			bl.log("status e-mail jobs the rounds queued, run in-process as a worker would ...")
+			result["notification_jobs"] = drain_notification_jobs(run=True)
+			bl.log(
+				f"  {result['notification_jobs']['by_status']}, job p50 {(result['notification_jobs']['job_ms'] or {}).get('p50')}"
+			)
 			result["cleanup_after_creation"] = cleanup_created()
 			for name, c in result["creation"].items():
 				bl.log(
@@ -1022,6 +1034,11 @@ def report(result: dict, args) -> None:
 			)
 			for row in q["top"][:3]:
 				print(f"    {row['ms_per_call']:6.2f} ms x{row['count_per_call']:.0f}  {row['sql'][:110]}")
+	if result.get("notification_jobs"):
+		j = result["notification_jobs"]
+		print(f"  status e-mail jobs (background, after the commit): {j['by_status']}")
+		if j["job_ms"]:
+			print(f"  {'one job, run in-process':<44}{bl.fmt(j['job_ms'])}")
 	if "lookups" in result:
 		print(
 			"\n(b) Conflict lookup, side by side (same calls, interleaved), ms     p50     p95     p99    mean"

@@ -35,6 +35,9 @@ fixtures = [
 	{"dt": "Kanban Board", "filters": [["name", "=", "Deal Registrations"]]},
 ]
 
+# Desk: shared filters of the channel reports, live refresh of the PRM workspace and reports.
+app_include_js = ["/assets/prm_extension/js/prm_desk.js"]
+
 after_install = "prm_extension.install.after_install"
 after_migrate = "prm_extension.install.after_migrate"
 before_tests = "prm_extension.tests.bootstrap.before_tests"
@@ -72,12 +75,28 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"validate": "prm_extension.overrides.sales_documents.attribute_partner",
-		"on_submit": "prm_extension.overrides.sales_documents.link_to_deal",
-		"on_cancel": "prm_extension.overrides.sales_documents.unlink_from_deal",
+		"on_submit": [
+			"prm_extension.overrides.sales_documents.link_to_deal",
+			"prm_extension.sales_summary.on_submit",
+		],
+		"on_cancel": [
+			"prm_extension.overrides.sales_documents.unlink_from_deal",
+			"prm_extension.sales_summary.on_cancel",
+		],
 	},
-	"Deal Registration": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
-	"MDF Request": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
-	"Incentive Claim": {"on_trash": "prm_extension.partners.only_drafts_deleted"},
+	"Deal Registration": {
+		"on_trash": "prm_extension.partners.only_drafts_deleted",
+		"on_change": "prm_extension.live.on_change",
+	},
+	"Account Reservation": {"on_change": "prm_extension.live.on_change"},
+	"MDF Request": {
+		"on_trash": "prm_extension.partners.only_drafts_deleted",
+		"on_change": "prm_extension.live.on_change",
+	},
+	"Incentive Claim": {
+		"on_trash": "prm_extension.partners.only_drafts_deleted",
+		"on_change": "prm_extension.live.on_change",
+	},
 	# Incentive claims follow the ledger: paid when their payout document is paid.
 	"Payment Entry": {
 		"on_submit": "prm_extension.incentive_engine.on_payment",

@@ -13,7 +13,6 @@ from prm_extension.core.analytics import (
 	margin_percentage,
 	progress,
 	qualifies,
-	roi,
 	win_rate,
 )
 
@@ -33,8 +32,6 @@ def test_ratios():
 		win_rate(-1, 2)
 	assert margin_percentage(Decimal("1000"), Decimal("600")) == Decimal("40.0")
 	assert margin_percentage(Decimal("0"), Decimal("10")) is None
-	assert roi(Decimal("30000"), Decimal("10000")) == Decimal("3.00")
-	assert roi(Decimal("5"), Decimal("0")) is None
 	assert progress(50, 200) == Decimal("25")
 	assert progress(500, 200) == Decimal("100")
 	assert progress(3, 0) == Decimal("100")

@@ -1,5 +1,6 @@
 """Channel analytics rules (no frappe): ratios the dashboards and reports show, and the tier
-evaluation that proposes promotions and demotions.
+evaluation that proposes promotions and demotions. (Return on incentive spend is
+``prm_extension.core.incentives.roi``.)
 
 Amounts are Decimals in one currency (the company's); counts are ints.
 """
@@ -31,13 +32,6 @@ def margin_percentage(revenue: Decimal, cost: Decimal) -> Decimal | None:
 	if revenue <= 0:
 		return None
 	return _q((revenue - cost) * HUNDRED / revenue)
-
-
-def roi(return_amount: Decimal, spend: Decimal) -> Decimal | None:
-	"""Return per unit of spend, as a multiple (3.0 = three times the spend); None without spend."""
-	if spend <= 0:
-		return None
-	return _q(return_amount / spend, "0.01")
 
 
 # --- tier evaluation -------------------------------------------------------------------------

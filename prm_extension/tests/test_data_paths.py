@@ -137,12 +137,25 @@ class TestWorkspaceCards(PRMTestCase):
 				"Average Hours to Decide",
 				"Claims Awaiting Approval",
 				"Incentives Approved",
+				"Partner Revenue This Quarter",
+				"Partner Gross Margin This Quarter",
+				"Deal Win Rate 12 Months",
+				"Incentive Spend This Year",
+				"Reservation Use",
+				"Conflicts This Month",
 			},
 		)
 		for card in cards:
 			self.assertTrue(frappe.db.exists("Number Card", card))
+		charts = {c.chart_name for c in ws.charts}
+		self.assertEqual(len(charts), 7)
+		for chart in charts:
+			self.assertEqual(frappe.db.get_value("Dashboard Chart", chart, "chart_type"), "Custom")
 		content = json.loads(ws.content)
-		self.assertTrue(any(b["type"] == "number_card" for b in content))
+		self.assertEqual(
+			{b["data"]["number_card_name"] for b in content if b["type"] == "number_card"}, cards
+		)
+		self.assertEqual({b["data"]["chart_name"] for b in content if b["type"] == "chart"}, charts)
 
 
 class TestDemoData(PRMTestCase):

@@ -98,7 +98,8 @@ class TestTierEvaluation(PRMTestCase):
 			customer, [("PRM-SRV-100", 50, 1000)], partner=partner, posting_date=add_months(nowdate(), -13)
 		)
 		make_invoice(customer, [("PRM-SRV-100", 9, 1000)], partner=partner, submit=False)  # a draft
-		make_invoice(customer, [("PRM-SRV-100", 7, 1000)], partner="PRM Test Beta")  # another partner
+		other = make_partner(f"PRM Tier Else {frappe.generate_hash(length=6)}", tier=SILVER).name
+		make_invoice(customer, [("PRM-SRV-100", 7, 1000)], partner=other)  # another partner
 		won_deal(partner, won_on=add_days(nowdate(), -400))  # won before the window
 		doc = frappe.get_doc("Channel Partner", partner)
 		doc.append("certifications", {"certification": "Expired", "valid_until": add_days(nowdate(), -1)})

@@ -64,6 +64,25 @@ def tier_context(partner: str) -> frappe._dict:
 	)
 
 
+def performance_context(partner: str) -> frappe._dict:
+	"""The partner's own channel figures over the last 12 months: the dashboards' queries with the
+	scope fixed to the partner (revenue, never the vendor's cost or margin)."""
+	from prm_extension import analytics
+
+	scope = analytics.Scope.from_filters({}, partner=partner)
+	deals = analytics.pipeline_total(scope)
+	currency = frappe.db.get_default("currency")
+	return frappe._dict(
+		registered=deals["registered"],
+		registered_value=fmt_money(deals["registered_value"], currency=currency),
+		won=deals["won"],
+		won_value=fmt_money(analytics.won_value(scope), currency=currency),
+		win_rate=f"{float(deals['win_rate']):g} %" if deals["win_rate"] is not None else "–",
+		revenue=fmt_money(analytics.sales_total(scope)["revenue"], currency=currency),
+		since=formatdate(scope.from_date),
+	)
+
+
 def get_context(context):
 	partner = require_portal_user("/partner")
 	figures = frappe._dict(home_figures())
@@ -89,6 +108,7 @@ def get_context(context):
 		("/partner/team", _("Team"), _("Your people and their access")),
 	]
 	context.tier = tier_context(partner) if partner else None
+	context.performance = performance_context(partner) if partner else None
 	context.title = _("Partner home")
 	context.show_sidebar = True
 	context.sidebar_items = portal_sidebar()

@@ -285,3 +285,4 @@ def on_doctype_update():
 	frappe.db.add_index("Account Reservation", ["channel_partner", "status"])
 	frappe.db.add_index("Account Reservation", ["status", "expiry_date"])
 	frappe.db.add_index("Account Reservation", ["customer"])
+	frappe.db.add_index("Account Reservation", ["status", "creation"])  # conflicts by period

@@ -426,6 +426,10 @@ def on_doctype_update():
 	frappe.db.add_index("Deal Registration", ["domain_key", "status"])
 	frappe.db.add_index("Deal Registration", ["status", "protection_until"])
 	frappe.db.add_index("Deal Registration", ["channel_partner", "status"])
+	# channel analytics: registrations by submission and win date, a partner's by submission
+	frappe.db.add_index("Deal Registration", ["submitted_on"])
+	frappe.db.add_index("Deal Registration", ["status", "won_on"])
+	frappe.db.add_index("Deal Registration", ["channel_partner", "submitted_on"])
 
 
 def expiry_horizon(days: int) -> str:

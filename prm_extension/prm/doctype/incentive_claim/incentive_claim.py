@@ -244,3 +244,4 @@ def on_doctype_update():
 	frappe.db.add_index("Incentive Claim", ["fund_allocation", "docstatus"])
 	frappe.db.add_index("Incentive Claim", ["payout_doctype", "payout_document"])
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
+	frappe.db.add_index("Incentive Claim", ["status", "decided_on"])  # spend by period

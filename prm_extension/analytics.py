@@ -1,0 +1,528 @@
+"""Channel analytics: the queries behind the PRM workspace cards and charts, the channel reports
+and the partner's own portal dashboard. One ``Scope`` (company, period, partner, tier, territory
+and product-line subtrees) narrows every query the same way; the portal passes the partner's own
+scope, so a partner can only ever get its own figures.
+
+Sales come from ``PRM Sales Summary`` (kept per invoice on submit/cancel, see ``sales_summary``),
+deals from ``Deal Registration`` (indexed on submitted_on, won_on, status), conflicts from refused
+reservations and failed deal checks, spend from Incentive Claims. Amounts are in company currency.
+Group-by and metric names come from fixed lists, never from user text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, add_months, get_first_day, getdate, nowdate
+
+from prm_extension.core.analytics import margin_percentage, win_rate
+from prm_extension.core.incentives import roi
+
+GROUPS = ("Partner", "Tier", "Territory", "Product Line")
+APPROVED_CLAIM = ("Approved", "Partially Approved", "Paid")
+LIVE_RESERVATION = ("Active", "Requested")
+
+
+@dataclass
+class Scope:
+	from_date: date
+	to_date: date
+	company: str | None = None
+	partner: str | None = None
+	tier: str | None = None
+	territory: str | None = None
+	product_line: str | None = None
+
+	@classmethod
+	def from_filters(
+		cls, filters: dict | None, default_months: int = 12, partner: str | None = None
+	) -> Scope:
+		"""Validated scope from report / chart / card filters (junk answers with a clear error)."""
+		f = frappe._dict(frappe.parse_json(filters) if isinstance(filters, str) else (filters or {}))
+		to_date = _date(f.get("to_date"), _("To Date")) or getdate(nowdate())
+		from_date = _date(f.get("from_date"), _("From Date")) or getdate(add_months(to_date, -default_months))
+		if from_date > to_date:
+			frappe.throw(_("From Date must be before To Date."))
+		scope = cls(from_date, to_date)
+		for field, doctype in (
+			("company", "Company"),
+			("partner", "Channel Partner"),
+			("tier", "Partner Tier"),
+			("territory", "Territory"),
+			("product_line", "Item Group"),
+		):
+			value = f.get(field) or f.get("channel_partner" if field == "partner" else field)
+			if value in (None, ""):
+				continue
+			if not isinstance(value, str) or not frappe.db.exists(doctype, value):
+				frappe.throw(_("{0} {1} does not exist.").format(_(doctype), frappe.bold(str(value))))
+			setattr(scope, field, value)
+		if partner is not None:
+			scope.partner = partner  # the portal: always the caller's own partner
+		return scope
+
+
+def _date(value, label):
+	if value in (None, ""):
+		return None
+	try:
+		return getdate(value)
+	except Exception:
+		frappe.throw(_("{0} is not a date: {1}").format(label, frappe.bold(str(value)[:40])))
+
+
+def subtree(doctype: str, name: str | None) -> list[str] | None:
+	if not name:
+		return None
+	lft, rgt = frappe.db.get_value(doctype, name, ["lft", "rgt"])
+	return frappe.get_all(doctype, filters={"lft": (">=", lft), "rgt": ("<=", rgt)}, pluck="name")
+
+
+def _group_by(group_by: str) -> str:
+	if group_by not in GROUPS:
+		frappe.throw(_("Group by one of: {0}").format(", ".join(_(g) for g in GROUPS)))
+	return group_by
+
+
+def _in(values: list[str], params: dict, key: str) -> str:
+	names = []
+	for i, v in enumerate(values or [""]):
+		params[f"{key}{i}"] = v
+		names.append(f"%({key}{i})s")
+	return "(" + ", ".join(names) + ")"
+
+
+# --- sales through partners -------------------------------------------------------------------
+
+
+def _sales_where(scope: Scope, params: dict, alias: str = "s") -> str:
+	cond = [f"{alias}.posting_date between %(from_date)s and %(to_date)s"]
+	params.update(from_date=scope.from_date, to_date=scope.to_date)
+	if scope.company:
+		cond.append(f"{alias}.company = %(company)s")
+		params["company"] = scope.company
+	if scope.partner:
+		cond.append(f"{alias}.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	if scope.territory:
+		cond.append(f"{alias}.territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+	if scope.product_line:
+		cond.append(f"{alias}.item_group in {_in(subtree('Item Group', scope.product_line), params, 'g')}")
+	return " and ".join(cond)
+
+
+SALES_GROUP = {
+	"Partner": "s.channel_partner",
+	"Tier": "ifnull(cp.tier, '')",
+	"Territory": "ifnull(s.territory, '')",
+	"Product Line": "ifnull(s.item_group, '')",
+}
+
+
+def sales_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
+	"""Net revenue, cost and gross margin through partners, by group, largest first."""
+	params: dict = {}
+	expr = SALES_GROUP[_group_by(group_by)]
+	rows = frappe.db.sql(
+		f"""select {expr} as grp, sum(s.net_amount) as revenue, sum(s.cost_amount) as cost,
+			sum(s.qty) as qty, sum(s.`lines`) as `lines`
+		from `tabPRM Sales Summary` s
+		left join `tabChannel Partner` cp on cp.name = s.channel_partner
+		where {_sales_where(scope, params)}
+		group by grp order by revenue desc {"limit %(limit)s" if limit else ""}""",
+		{**params, "limit": limit},
+		as_dict=True,
+	)
+	for r in rows:
+		revenue, cost = Decimal(str(r.revenue or 0)), Decimal(str(r.cost or 0))
+		r.margin = revenue - cost
+		r.margin_percentage = margin_percentage(revenue, cost)
+	return rows
+
+
+def sales_total(scope: Scope) -> dict:
+	params: dict = {}
+	row = frappe.db.sql(
+		f"""select sum(s.net_amount), sum(s.cost_amount) from `tabPRM Sales Summary` s
+		left join `tabChannel Partner` cp on cp.name = s.channel_partner
+		where {_sales_where(scope, params)}""",
+		params,
+	)[0]
+	revenue, cost = Decimal(str(row[0] or 0)), Decimal(str(row[1] or 0))
+	return {
+		"revenue": revenue,
+		"cost": cost,
+		"margin": revenue - cost,
+		"margin_percentage": margin_percentage(revenue, cost),
+	}
+
+
+# --- deal pipeline ----------------------------------------------------------------------------
+
+# company-currency value of what was won (won_amount is in the deal's currency)
+WON_BASE = "dr.won_amount * if(dr.expected_value, dr.base_expected_value / dr.expected_value, 1)"
+
+
+def _deal_where(scope: Scope, params: dict, date_field: str = "dr.submitted_on") -> str:
+	cond = [f"{date_field} >= %(from_date)s", f"{date_field} < %(to_next)s", "dr.docstatus < 2"]
+	params.update(from_date=scope.from_date, to_next=add_days(scope.to_date, 1))
+	if scope.company:
+		cond.append("dr.company = %(company)s")
+		params["company"] = scope.company
+	if scope.partner:
+		cond.append("dr.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	if scope.territory:
+		cond.append(f"dr.deal_territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+	if scope.product_line:
+		groups = _in(subtree("Item Group", scope.product_line), params, "g")
+		cond.append(
+			f"exists (select 1 from `tabDeal Registration Item` x where x.parent = dr.name and x.parenttype = 'Deal Registration' and x.item_group in {groups})"
+		)
+	return " and ".join(cond)
+
+
+DEAL_GROUP = {
+	"Partner": "dr.channel_partner",
+	"Tier": "ifnull(cp.tier, '')",
+	"Territory": "ifnull(dr.deal_territory, '')",
+}
+
+
+def pipeline_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
+	"""Registrations submitted in the period, by group: registered, approved, won, lost, rejected
+	(counts and company-currency values), win rate and average hours to decide."""
+	params: dict = {}
+	group_by = _group_by(group_by)
+	if group_by == "Product Line":
+		# a registration counts once in each line it names; values are the lines' amounts
+		ratio = "if(dr.expected_value, dr.base_expected_value / dr.expected_value, 1)"
+		select = f"""ifnull(dri.item_group, '') as grp, count(distinct dr.name) as registered,
+			sum(dri.amount * {ratio}) as registered_value,
+			count(distinct if(dr.docstatus = 1, dr.name, null)) as approved,
+			sum(if(dr.docstatus = 1, dri.amount * {ratio}, 0)) as approved_value,
+			count(distinct if(dr.status = 'Won', dr.name, null)) as won,
+			sum(if(dr.status = 'Won', dri.amount * {ratio}, 0)) as won_value,
+			count(distinct if(dr.status = 'Lost', dr.name, null)) as lost,
+			count(distinct if(dr.status = 'Rejected', dr.name, null)) as rejected,
+			avg(dr.decision_hours) as avg_hours"""
+		join = "join `tabDeal Registration Item` dri on dri.parent = dr.name and dri.parenttype = 'Deal Registration'"
+	else:
+		select = f"""{DEAL_GROUP[group_by]} as grp, count(*) as registered,
+			sum(dr.base_expected_value) as registered_value,
+			sum(dr.docstatus = 1) as approved,
+			sum(if(dr.docstatus = 1, dr.base_expected_value, 0)) as approved_value,
+			sum(dr.status = 'Won') as won, sum(if(dr.status = 'Won', {WON_BASE}, 0)) as won_value,
+			sum(dr.status = 'Lost') as lost, sum(dr.status = 'Rejected') as rejected,
+			avg(dr.decision_hours) as avg_hours"""
+		join = ""
+	rows = frappe.db.sql(
+		f"""select {select}
+		from `tabDeal Registration` dr
+		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+		{join}
+		where {_deal_where(scope, params)}
+		group by grp order by registered_value desc {"limit %(limit)s" if limit else ""}""",
+		{**params, "limit": limit},
+		as_dict=True,
+	)
+	for r in rows:
+		r.win_rate = win_rate(int(r.won or 0), int(r.lost or 0))
+	return rows
+
+
+def pipeline_total(scope: Scope) -> dict:
+	params: dict = {}
+	row = frappe.db.sql(
+		f"""select count(*), sum(dr.base_expected_value), sum(dr.status = 'Won'),
+			sum(dr.status = 'Lost'), avg(dr.decision_hours)
+		from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+		where {_deal_where(scope, params)}""",
+		params,
+	)[0]
+	won, lost = int(row[2] or 0), int(row[3] or 0)
+	return {
+		"registered": int(row[0] or 0),
+		"registered_value": Decimal(str(row[1] or 0)),
+		"won": won,
+		"lost": lost,
+		"win_rate": win_rate(won, lost),
+		"avg_hours": round(float(row[4]), 1) if row[4] is not None else None,
+	}
+
+
+def won_value(scope: Scope) -> Decimal:
+	"""Company-currency value of registrations won in the period (by won date)."""
+	params: dict = {}
+	value = frappe.db.sql(
+		f"""select sum({WON_BASE}) from `tabDeal Registration` dr
+		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+		where dr.status = 'Won' and {_deal_where(scope, params, "dr.won_on")}""",
+		params,
+	)[0][0]
+	return Decimal(str(value or 0))
+
+
+def open_pipeline(scope: Scope) -> Decimal:
+	"""Approved (protected) registrations still open, whatever their date."""
+	params: dict = {}
+	cond = ["dr.status = 'Approved'", "dr.docstatus = 1"]
+	if scope.company:
+		cond.append("dr.company = %(company)s")
+		params["company"] = scope.company
+	if scope.partner:
+		cond.append("dr.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	value = frappe.db.sql(
+		f"select sum(dr.base_expected_value) from `tabDeal Registration` dr where {' and '.join(cond)}",
+		params,
+	)[0][0]
+	return Decimal(str(value or 0))
+
+
+# --- trends -----------------------------------------------------------------------------------
+
+
+def months(scope: Scope) -> list[date]:
+	first = get_first_day(scope.from_date)
+	out = []
+	while first <= scope.to_date:
+		out.append(first)
+		first = getdate(add_months(first, 1))
+	return out
+
+
+def monthly(scope: Scope) -> dict:
+	"""Per month: registered value (by submission), won value (by won date), partner revenue."""
+	buckets = months(scope)
+	keys = [b.strftime("%Y-%m") for b in buckets]
+	params: dict = {}
+	registered = dict(
+		frappe.db.sql(
+			f"""select date_format(dr.submitted_on, '%%Y-%%m'), sum(dr.base_expected_value)
+			from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+			where {_deal_where(scope, params)} group by 1""",
+			params,
+		)
+	)
+	params = {}
+	won = dict(
+		frappe.db.sql(
+			f"""select date_format(dr.won_on, '%%Y-%%m'), sum({WON_BASE})
+			from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+			where dr.status = 'Won' and {_deal_where(scope, params, "dr.won_on")} group by 1""",
+			params,
+		)
+	)
+	params = {}
+	revenue = dict(
+		frappe.db.sql(
+			f"""select date_format(s.posting_date, '%%Y-%%m'), sum(s.net_amount)
+			from `tabPRM Sales Summary` s left join `tabChannel Partner` cp on cp.name = s.channel_partner
+			where {_sales_where(scope, params)} group by 1""",
+			params,
+		)
+	)
+	return {
+		"months": keys,
+		"registered": [float(registered.get(k) or 0) for k in keys],
+		"won": [float(won.get(k) or 0) for k in keys],
+		"revenue": [float(revenue.get(k) or 0) for k in keys],
+	}
+
+
+# --- conflicts ----------------------------------------------------------------------------------
+
+
+def conflicts_by_rule(scope: Scope) -> list[dict]:
+	"""Refused reservation requests (by decision code) and failed deal checks (by check) in the
+	period, most frequent first."""
+	params: dict = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	cond = ["r.status = 'Rejected'", "r.creation >= %(from_date)s", "r.creation < %(to_next)s"]
+	if scope.partner:
+		cond.append("r.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	reservations = frappe.db.sql(
+		f"""select ifnull(r.decision_code, ''), count(*) from `tabAccount Reservation` r
+		where {" and ".join(cond)} group by 1""",
+		params,
+	)
+	params = {}
+	checks = frappe.db.sql(
+		f"""select c.`check`, count(*) from `tabDeal Registration Check` c
+		join `tabDeal Registration` dr on dr.name = c.parent and c.parenttype = 'Deal Registration'
+		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+		where c.result = 'Failed' and {_deal_where(scope, params)} group by 1""",
+		params,
+	)
+	out = [{"source": "Account Reservation", "rule": code or "other", "count": n} for code, n in reservations]
+	out += [{"source": "Deal Registration", "rule": check, "count": n} for check, n in checks]
+	return sorted(out, key=lambda r: -r["count"])
+
+
+# --- incentives -------------------------------------------------------------------------------
+
+
+def incentive_spend(scope: Scope) -> list[dict]:
+	"""Per program active in the period: budget, allocated, approved spend, paid, and the partner
+	revenue per unit of spend (ROI) of the partners it paid."""
+	params = {"from_date": scope.from_date, "to_date": scope.to_date}
+	cond = ["p.start_date <= %(to_date)s", "p.end_date >= %(from_date)s", "p.status != 'Draft'"]
+	if scope.company:
+		cond.append("p.company = %(company)s")
+		params["company"] = scope.company
+	claim_cond = ""
+	if scope.partner:
+		claim_cond = " and c.channel_partner = %(partner)s"
+		params["partner"] = scope.partner
+	rows = frappe.db.sql(
+		f"""select p.name as program, p.program_type, p.total_budget as budget,
+			(select sum(a.allocated_amount) from `tabFund Allocation` a where a.program = p.name
+				{claim_cond.replace("c.", "a.")}) as allocated,
+			(select sum(c.approved_amount) from `tabIncentive Claim` c where c.program = p.name
+				and c.status in ('Approved', 'Partially Approved', 'Paid') {claim_cond}) as approved,
+			(select sum(c.paid_amount) from `tabIncentive Claim` c where c.program = p.name
+				and c.status in ('Approved', 'Partially Approved', 'Paid') {claim_cond}) as paid
+		from `tabIncentive Program` p where {" and ".join(cond)}
+		order by approved desc""",
+		params,
+		as_dict=True,
+	)
+	return rows
+
+
+def spend_total(scope: Scope) -> Decimal:
+	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	cond = [
+		"c.status in ('Approved', 'Partially Approved', 'Paid')",
+		"c.decided_on >= %(from_date)s",
+		"c.decided_on < %(to_next)s",
+	]
+	if scope.partner:
+		cond.append("c.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	value = frappe.db.sql(
+		f"select sum(c.approved_amount) from `tabIncentive Claim` c where {' and '.join(cond)}", params
+	)[0][0]
+	return Decimal(str(value or 0))
+
+
+# --- reservations ---------------------------------------------------------------------------------
+
+
+def reservation_use(scope: Scope) -> dict:
+	"""Live reservations against the capacity the tiers allow (partners with a limit)."""
+	params: dict = {}
+	cond = ["cp.status = 'Active'"]
+	if scope.partner:
+		cond.append("cp.name = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	row = frappe.db.sql(
+		f"""select sum(t.max_active_reservations),
+			sum((select count(*) from `tabAccount Reservation` r where r.channel_partner = cp.name
+				and r.status in ('Active', 'Requested')))
+		from `tabChannel Partner` cp join `tabPartner Tier` t on t.name = cp.tier
+		where t.max_active_reservations > 0 and {" and ".join(cond)}""",
+		params,
+	)[0]
+	capacity, live = int(row[0] or 0), int(row[1] or 0)
+	return {
+		"capacity": capacity,
+		"live": live,
+		"percentage": round(live * 100 / capacity, 1) if capacity else None,
+	}
+
+
+# --- partner activity -------------------------------------------------------------------------------
+
+
+def activity(scope: Scope) -> list[dict]:
+	"""Per active partner: portal users (enabled), last portal login, and what it did in the period."""
+	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	cond = ["cp.status = 'Active'"]
+	if scope.partner:
+		cond.append("cp.name = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	return frappe.db.sql(
+		f"""select cp.name as channel_partner, cp.tier,
+			(select count(*) from `tabChannel Partner Member` m where m.parent = cp.name
+				and m.parenttype = 'Channel Partner' and m.enabled = 1) as users,
+			(select max(u.last_login) from `tabChannel Partner Member` m join `tabUser` u on u.name = m.user
+				where m.parent = cp.name and m.parenttype = 'Channel Partner') as last_login,
+			(select count(*) from `tabDeal Registration` d where d.channel_partner = cp.name
+				and d.creation >= %(from_date)s and d.creation < %(to_next)s) as registrations,
+			(select count(*) from `tabAccount Reservation` r where r.channel_partner = cp.name
+				and r.creation >= %(from_date)s and r.creation < %(to_next)s) as reservations,
+			(select count(*) from `tabIncentive Claim` c where c.channel_partner = cp.name
+				and c.creation >= %(from_date)s and c.creation < %(to_next)s) as claims,
+			(select count(*) from `tabPartner Announcement Read` a where a.channel_partner = cp.name
+				and a.read_on >= %(from_date)s and a.read_on < %(to_next)s) as announcements_read
+		from `tabChannel Partner` cp where {" and ".join(cond)}
+		order by last_login desc""",
+		params,
+		as_dict=True,
+	)
+
+
+def scorecard(scope: Scope) -> list[dict]:
+	"""Per partner: revenue and margin, pipeline and win rate, decision time, incentive spend and
+	revenue per unit of spend."""
+	sales = {r.grp: r for r in sales_by(scope, "Partner")}
+	deals = {r.grp: r for r in pipeline_by(scope, "Partner")}
+	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	spend = dict(
+		frappe.db.sql(
+			"""select c.channel_partner, sum(c.approved_amount) from `tabIncentive Claim` c
+			where c.status in ('Approved', 'Partially Approved', 'Paid')
+			and c.decided_on >= %(from_date)s and c.decided_on < %(to_next)s group by 1""",
+			params,
+		)
+	)
+	filters = {"status": ("!=", "Applicant")}
+	if scope.partner:
+		filters["name"] = scope.partner
+	if scope.tier:
+		filters["tier"] = scope.tier
+	partners = frappe.get_all(
+		"Channel Partner", filters=filters, fields=["name", "tier", "status"], order_by="name"
+	)
+	out = []
+	for p in partners:
+		s, d = sales.get(p.name), deals.get(p.name)
+		revenue = Decimal(str(s.revenue or 0)) if s else Decimal(0)
+		spent = Decimal(str(spend.get(p.name) or 0))
+		out.append(
+			frappe._dict(
+				channel_partner=p.name,
+				tier=p.tier,
+				status=p.status,
+				revenue=revenue,
+				margin=s.margin if s else Decimal(0),
+				margin_percentage=s.margin_percentage if s else None,
+				registered=int(d.registered) if d else 0,
+				registered_value=Decimal(str(d.registered_value or 0)) if d else Decimal(0),
+				won=int(d.won or 0) if d else 0,
+				won_value=Decimal(str(d.won_value or 0)) if d else Decimal(0),
+				win_rate=d.win_rate if d else None,
+				avg_hours=round(float(d.avg_hours), 1) if d and d.avg_hours is not None else None,
+				incentive_spend=spent,
+				revenue_per_spend=roi(revenue, spent),
+			)
+		)
+	return sorted(out, key=lambda r: -r.revenue)

@@ -1,0 +1,18 @@
+"""Live dashboards: every change to deals, reservations, claims and partner sales publishes one
+realtime event to the site room (desk users only; portal users never join it), after the commit.
+Open PRM workspaces and reports refresh on it (``public/js/prm_live.js``). Only the DocType is
+sent: no names, no figures."""
+
+from __future__ import annotations
+
+import frappe
+
+EVENT = "prm_channel_update"
+
+
+def publish(doctype: str) -> None:
+	frappe.publish_realtime(EVENT, {"doctype": doctype}, after_commit=True)
+
+
+def on_change(doc, method=None) -> None:
+	publish(doc.doctype)

@@ -1,0 +1,15 @@
+"""PRM Sales Summary: one row per day, company, partner, territory and product line with the net
+revenue and cost of submitted Sales Invoices through channel partners. Written only by
+``prm_extension.sales_summary`` (submit / cancel hooks and the rebuild job)."""
+
+import frappe
+from frappe.model.document import Document
+
+
+class PRMSalesSummary(Document):
+	pass
+
+
+def on_doctype_update():
+	frappe.db.add_index("PRM Sales Summary", ["posting_date", "channel_partner"])
+	frappe.db.add_index("PRM Sales Summary", ["channel_partner", "posting_date"])

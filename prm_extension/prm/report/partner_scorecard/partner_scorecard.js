@@ -1,0 +1,3 @@
+frappe.query_reports["Partner Scorecard"] = {
+	filters: prm.channel_filters(),
+};
