@@ -111,7 +111,7 @@ describe("partner portal home, news and team", { timeout: 10 * TIMEOUT }, () => 
 		const item = page.locator(`#prm-home-news li[data-name="${state.announcement}"]`);
 		await item.waitFor();
 		assert.match(await item.getAttribute("class"), /prm-unread/);
-		assert.equal(await page.locator("#prm-quick-links a").count(), 8);
+		assert.equal(await page.locator("#prm-quick-links a").count(), 9);
 		const text = await page.locator("body").innerText();
 		assert.doesNotMatch(text, /\{\{|\{%|%\}|\}\}/);
 		assert.ok(!text.includes(state.B.name), "nothing of B on A's home");

@@ -526,3 +526,41 @@ def scorecard(scope: Scope) -> list[dict]:
 			)
 		)
 	return sorted(out, key=lambda r: -r.revenue)
+
+
+# --- sell-through (partner feeds) ---------------------------------------------------------------
+
+SELL_THROUGH_GROUP = {
+	"Partner": "l.channel_partner",
+	"Tier": "ifnull(cp.tier, '')",
+	"Territory": "ifnull(c.territory, '')",
+	"Product Line": "ifnull(l.item_group, '')",
+}
+
+
+def sell_through_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
+	"""Units and amounts partners reported selling to their customers (sell-through feeds), by group;
+	lines with an unknown item count under "(none)" for product lines."""
+	params = {"from_date": scope.from_date, "to_date": scope.to_date}
+	cond = ["l.report_type = 'Sell-Through'", "l.report_date between %(from_date)s and %(to_date)s"]
+	if scope.partner:
+		cond.append("l.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	if scope.product_line:
+		cond.append(f"l.item_group in {_in(subtree('Item Group', scope.product_line), params, 'g')}")
+	if scope.territory:
+		cond.append(f"c.territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+	expr = SELL_THROUGH_GROUP[_group_by(group_by)]
+	return frappe.db.sql(
+		f"""select {expr} as grp, sum(l.qty) as qty, sum(ifnull(l.amount, 0)) as amount, count(*) as `lines`
+		from `tabSell-Through Line` l
+		left join `tabChannel Partner` cp on cp.name = l.channel_partner
+		left join `tabCustomer` c on c.name = l.customer
+		where {" and ".join(cond)}
+		group by grp order by qty desc {"limit %(limit)s" if limit else ""}""",
+		{**params, "limit": limit},
+		as_dict=True,
+	)

@@ -32,7 +32,6 @@ fixtures = [
 		],
 	},
 	{"dt": "Workflow", "filters": [["name", "=", "Deal Registration Approval"]]},
-	{"dt": "Kanban Board", "filters": [["name", "=", "Deal Registrations"]]},
 ]
 
 # Desk: shared filters of the channel reports, live refresh of the PRM workspace and reports.
@@ -117,6 +116,8 @@ permission_query_conditions = {
 	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_query",
 	"Partner Announcement": "prm_extension.announcements.query_conditions",
 	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_query",
+	"Sell-Through Report": "prm_extension.permissions.sell_through_report_query",
+	"Sell-Through Line": "prm_extension.permissions.sell_through_line_query",
 }
 has_permission = {
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
@@ -130,6 +131,8 @@ has_permission = {
 	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_has_permission",
 	"Partner Announcement": "prm_extension.announcements.has_permission",
 	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_has_permission",
+	"Sell-Through Report": "prm_extension.permissions.sell_through_report_has_permission",
+	"Sell-Through Line": "prm_extension.permissions.sell_through_line_has_permission",
 }
 
 scheduler_events = {

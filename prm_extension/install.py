@@ -23,6 +23,7 @@ def after_install():
 def after_migrate():
 	ensure_settings()
 	ensure_manager_access()
+	ensure_kanban_board()
 	from prm_extension.incentive_engine import ensure_sales_indexes
 
 	ensure_sales_indexes()
@@ -63,3 +64,43 @@ def ensure_manager_access(role: str = "PRM Manager"):
 			add_permission(doctype, role, 0)
 		for right in rights:
 			update_permission_property(doctype, role, 0, right, 1, validate=False)
+
+
+KANBAN_COLUMNS = (
+	("Draft", "Gray"),
+	("Submitted", "Orange"),
+	("Returned", "Yellow"),
+	("Approved", "Green"),
+	("Won", "Blue"),
+	("Lost", "Darkgrey"),
+	("Rejected", "Red"),
+	("Expired", "Gray"),
+)
+
+
+def ensure_kanban_board():
+	"""The "Deal Registrations" kanban board by status, created once. Not a fixture: a fixture is
+	re-inserted on every migrate, and Kanban Board.before_insert lists every document of each column
+	(on a site with a million registrations, minutes of migrate and megabytes of column order)."""
+	if frappe.db.exists("Kanban Board", "Deal Registrations"):
+		return
+	board = frappe.get_doc(
+		{
+			"doctype": "Kanban Board",
+			"kanban_board_name": "Deal Registrations",
+			"reference_doctype": "Deal Registration",
+			"field_name": "status",
+			"filters": "[]",
+			"private": 0,
+			"show_labels": 1,
+			"columns": [
+				{"column_name": name, "indicator": colour, "order": "[]", "status": "Active"}
+				for name, colour in KANBAN_COLUMNS
+			],
+		}
+	)
+	board.set_new_name()
+	board.set_parent_in_children()
+	board.db_insert()  # without before_insert: the cards order themselves as they are moved
+	for column in board.columns:
+		column.db_insert()

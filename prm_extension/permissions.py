@@ -128,3 +128,19 @@ def partner_tier_review_query(user: str | None = None) -> str:
 
 def partner_tier_review_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	return _allows(doc, "channel_partner", user)
+
+
+def sell_through_report_query(user: str | None = None) -> str:
+	return _query("Sell-Through Report", "channel_partner", user)
+
+
+def sell_through_report_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)
+
+
+def sell_through_line_query(user: str | None = None) -> str:
+	return _query("Sell-Through Line", "channel_partner", user)
+
+
+def sell_through_line_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, "channel_partner", user)

@@ -17,6 +17,7 @@ PORTAL_LINKS = (
 	("/partner/products", "Partner Products"),
 	("/partner/promotions", "Partner Promotions"),
 	("/partner/warranty", "Partner Warranty"),
+	("/partner/feeds", "Partner Sell-Through"),
 	("/partner/news", "Partner News"),
 	("/partner/team", "Partner Team"),
 )

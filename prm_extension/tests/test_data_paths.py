@@ -147,8 +147,9 @@ class TestWorkspaceCards(PRMTestCase):
 		)
 		for card in cards:
 			self.assertTrue(frappe.db.exists("Number Card", card))
+		self.assertTrue(frappe.db.exists("Kanban Board", "Deal Registrations"))
 		charts = {c.chart_name for c in ws.charts}
-		self.assertEqual(len(charts), 7)
+		self.assertEqual(len(charts), 8)
 		for chart in charts:
 			self.assertEqual(frappe.db.get_value("Dashboard Chart", chart, "chart_type"), "Custom")
 		content = json.loads(ws.content)

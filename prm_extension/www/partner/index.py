@@ -104,6 +104,7 @@ def get_context(context):
 		("/partner/products", _("Products & pricing"), _("Your products, prices and datasheets")),
 		("/partner/promotions", _("Promotions"), _("Programs and offers open to you")),
 		("/partner/warranty", _("Warranty"), _("Serial numbers and warranty claims")),
+		("/partner/feeds", _("Sell-through"), _("Send sell-through and inventory reports")),
 		("/partner/news", _("News"), _("Announcements from your channel team")),
 		("/partner/team", _("Team"), _("Your people and their access")),
 	]

@@ -7,7 +7,7 @@ frappe.dashboards.chart_sources["PRM Channel Performance"] = {
 			fieldname: "metric",
 			label: __("Metric"),
 			fieldtype: "Select",
-			options: ["Revenue and Margin", "Pipeline", "Won", "Conflicts", "Incentive Spend"],
+			options: ["Revenue and Margin", "Pipeline", "Won", "Sell-Through", "Conflicts", "Incentive Spend"],
 			default: "Revenue and Margin",
 		},
 		{

@@ -7,7 +7,7 @@ from frappe import _
 from prm_extension import analytics
 from prm_extension.api.dashboard import _manager_scope
 
-METRICS = ("Revenue and Margin", "Pipeline", "Won", "Conflicts", "Incentive Spend")
+METRICS = ("Revenue and Margin", "Pipeline", "Won", "Sell-Through", "Conflicts", "Incentive Spend")
 TOP = 10
 
 
@@ -42,6 +42,9 @@ def get(
 	if metric == "Won":
 		rows = sorted(analytics.pipeline_by(scope, group_by), key=lambda r: -(r.won_value or 0))[:TOP]
 		return _chart(rows, {_("Won"): "won_value"})
+	if metric == "Sell-Through":
+		rows = analytics.sell_through_by(scope, group_by, limit=TOP)
+		return _chart(rows, {_("Units Sold Through"): "qty"})
 	if metric == "Conflicts":
 		rows = analytics.conflicts_by_rule(scope)[:TOP]
 		return {
