@@ -36,7 +36,7 @@
 				filename: file.name,
 				source: "Portal",
 			});
-			const m = r.message;
+			const m = r; // call() answers the message itself
 			if (m.status === "Imported") {
 				let text = __("{0}: {1} of {2} lines imported, {3} duplicates ignored.", [m.name, m.imported, m.lines, m.duplicates]);
 				if (m.unmapped_items || m.unmapped_customers)
