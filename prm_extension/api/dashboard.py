@@ -102,7 +102,7 @@ def partner_margin_percentage(filters: str | dict | None = None) -> dict:
 
 	total = analytics.sales_total(_manager_scope(filters, "This Quarter"))
 	value = total["margin_percentage"]
-	return {"value": float(value) if value is not None else 0, "fieldtype": "Percent"}
+	return {"value": float(value) if value is not None else 0, "fieldtype": "Percent", "precision": 1}
 
 
 @frappe.whitelist()
@@ -111,7 +111,7 @@ def win_rate(filters: str | dict | None = None) -> dict:
 	from prm_extension import analytics
 
 	value = analytics.pipeline_total(_manager_scope(filters, "Last 12 Months"))["win_rate"]
-	return {"value": float(value) if value is not None else 0, "fieldtype": "Percent"}
+	return {"value": float(value) if value is not None else 0, "fieldtype": "Percent", "precision": 1}
 
 
 @frappe.whitelist()
@@ -131,7 +131,7 @@ def reservation_use(filters: str | dict | None = None) -> dict:
 	from prm_extension import analytics
 
 	use = analytics.reservation_use(_manager_scope(filters, "This Month"))
-	return {"value": use["percentage"] or 0, "fieldtype": "Percent"}
+	return {"value": use["percentage"] or 0, "fieldtype": "Percent", "precision": 1}
 
 
 @frappe.whitelist()
