@@ -24,6 +24,7 @@ from prm_extension.prm.report.partner_scorecard import partner_scorecard
 from prm_extension.tests.test_portal_catalog import page
 from prm_extension.tests.utils import (
 	PRMTestCase,
+	as_user,
 	ensure_channel,
 	make_customer,
 	make_invoice,
@@ -34,17 +35,6 @@ from prm_extension.tests.utils import (
 )
 
 D = Decimal
-
-
-def as_user(user, fn, *args, **kwargs):
-	current = frappe.session.user
-	frappe.set_user(user)
-	clear_partner_cache()
-	try:
-		return fn(*args, **kwargs)
-	finally:
-		frappe.set_user(current)
-		clear_partner_cache()
 
 
 def make_tier(name: str, limit: int = 0) -> str:

@@ -13,18 +13,14 @@ from prm_extension import analytics, feeds
 from prm_extension.api import feeds as feeds_api
 from prm_extension.partners import clear_partner_cache
 from prm_extension.tests.test_portal_catalog import page
-from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, make_partner, user_of
-
-
-def as_user(user, fn, *args, **kwargs):
-	current = frappe.session.user
-	frappe.set_user(user)
-	clear_partner_cache()
-	try:
-		return fn(*args, **kwargs)
-	finally:
-		frappe.set_user(current)
-		clear_partner_cache()
+from prm_extension.tests.utils import (
+	PRMTestCase,
+	as_user,
+	ensure_channel,
+	make_customer,
+	make_partner,
+	user_of,
+)
 
 
 def queued_jobs(report: str):

@@ -11,6 +11,7 @@ from prm_extension.api import catalog as catalog_api
 from prm_extension.partners import clear_partner_cache
 from prm_extension.tests.utils import (
 	PRMTestCase,
+	as_user,
 	company,
 	ensure_channel,
 	make_partner,
@@ -82,17 +83,6 @@ def page(path, user):
 		return response.status_code, frappe.safe_decode(response.get_data())
 	finally:
 		frappe.local.form_dict = frappe._dict()
-		frappe.set_user(current)
-		clear_partner_cache()
-
-
-def as_user(user, fn, *args, **kwargs):
-	current = frappe.session.user
-	frappe.set_user(user)
-	clear_partner_cache()
-	try:
-		return fn(*args, **kwargs)
-	finally:
 		frappe.set_user(current)
 		clear_partner_cache()
 

@@ -13,6 +13,7 @@ from prm_extension.prm.doctype.partner_announcement.test_partner_announcement im
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	allocate,
+	as_user,
 	company,
 	ensure_channel,
 	make_customer,
@@ -24,17 +25,6 @@ from prm_extension.tests.utils import (
 )
 
 BETA = "PRM Test Beta"
-
-
-def as_user(user, fn, *args, **kwargs):
-	current = frappe.session.user
-	frappe.set_user(user)
-	clear_partner_cache()
-	try:
-		return fn(*args, **kwargs)
-	finally:
-		frappe.set_user(current)
-		clear_partner_cache()
 
 
 class TestPortalHomeTeam(PRMTestCase):

@@ -16,6 +16,7 @@ from prm_extension.partners import clear_partner_cache
 from prm_extension.tests.test_portal_catalog import page
 from prm_extension.tests.utils import (
 	PRMTestCase,
+	as_user,
 	ensure_channel,
 	make_customer,
 	make_invoice,
@@ -26,17 +27,6 @@ from prm_extension.tests.utils import (
 
 SILVER, GOLD = "PRM Test Silver", "PRM Test Gold"
 THRESHOLDS = ("min_invoiced_revenue", "min_won_deals", "min_certifications")
-
-
-def as_user(user, fn, *args, **kwargs):
-	current = frappe.session.user
-	frappe.set_user(user)
-	clear_partner_cache()
-	try:
-		return fn(*args, **kwargs)
-	finally:
-		frappe.set_user(current)
-		clear_partner_cache()
 
 
 def won_deal(partner: str, won_on=None) -> str:

@@ -299,3 +299,18 @@ def make_invoice(customer: str, items, partner: str | None = None, posting_date=
 	if submit:
 		si.submit()
 	return si
+
+
+def as_user(user: str, fn, *args, **kwargs):
+	"""Call ``fn`` as ``user`` (a real website or desk user), with the partner memo reset before and
+	after, and the previous user restored whatever happens."""
+	from prm_extension.partners import clear_partner_cache
+
+	current = frappe.session.user
+	frappe.set_user(user)
+	clear_partner_cache()
+	try:
+		return fn(*args, **kwargs)
+	finally:
+		frappe.set_user(current)
+		clear_partner_cache()
