@@ -30,11 +30,44 @@ prm.channel_filters = function (extra = []) {
 // An open PRM workspace re-renders its cards and charts, an open PRM report re-runs (debounced).
 (function () {
 	const REPORTS = ["Channel Pipeline", "Partner Scorecard", "Channel Conflict Log", "Partner Activity", "Incentive ROI"];
+	const QUIET_MS = 2000; // wait for a burst of changes to end
+	const MIN_GAP_MS = 8000; // and re-render a workspace at most this often
 	let timer = null;
+	let busy = false;
+	let last = 0;
+
+	function schedule() {
+		clearTimeout(timer);
+		timer = setTimeout(refresh_open_views, Math.max(QUIET_MS, MIN_GAP_MS - (Date.now() - last)));
+	}
+
+	async function refresh_workspace(ws) {
+		// one re-render at a time, and only once the previous one (EditorJS included) is done
+		if (busy) return schedule();
+		busy = true;
+		try {
+			if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
+			if (ws.body && ws.body.find(".workspace-skeleton").length) return schedule();
+			ws.show();
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
+		} catch (e) {
+			// a refresh that could not run: the next change tries again
+		} finally {
+			busy = false;
+			last = Date.now();
+		}
+	}
+
 	function refresh_open_views() {
 		const route = frappe.get_route() || [];
-		if (route[0] === "query-report" && REPORTS.includes(route[1]) && frappe.query_report) {
-			frappe.query_report.refresh();
+		const report = frappe.query_report;
+		if (route[0] === "query-report" && REPORTS.includes(route[1])) {
+			// only a report that has finished setting up (its filters exist) can re-run
+			if (report && report.report_name === route[1] && Array.isArray(report.filters) && report.report_settings) {
+				last = Date.now();
+				report.refresh();
+			}
 		} else if (
 			route[0] === "Workspaces" &&
 			frappe.workspace &&
@@ -42,13 +75,11 @@ prm.channel_filters = function (extra = []) {
 			frappe.workspace.current_page &&
 			frappe.workspace.current_page.name === "PRM"
 		) {
-			frappe.workspace.show();
+			refresh_workspace(frappe.workspace);
 		}
 	}
+
 	$(document).on("app_ready", function () {
-		frappe.realtime.on("prm_channel_update", () => {
-			clearTimeout(timer);
-			timer = setTimeout(refresh_open_views, 2000);
-		});
+		frappe.realtime.on("prm_channel_update", schedule);
 	});
 })();
