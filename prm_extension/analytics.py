@@ -3,7 +3,8 @@ and the partner's own portal dashboard. One ``Scope`` (company, period, partner,
 and product-line subtrees) narrows every query the same way; the portal passes the partner's own
 scope, so a partner can only ever get its own figures.
 
-Sales come from ``PRM Sales Summary`` (kept per invoice on submit/cancel, see ``sales_summary``),
+Sales come from ``PRM Sales Summary`` (by month, kept per invoice on submit/cancel, see
+``sales_summary``; a period counts the whole months it touches),
 deals from ``Deal Registration`` (indexed on submitted_on, won_on, status), conflicts from refused
 reservations and failed deal checks, spend from Incentive Claims. Amounts are in company currency.
 Group-by and metric names come from fixed lists, never from user text.
@@ -100,8 +101,9 @@ def _in(values: list[str], params: dict, key: str) -> str:
 
 
 def _sales_where(scope: Scope, params: dict, alias: str = "s") -> str:
-	cond = [f"{alias}.posting_date between %(from_date)s and %(to_date)s"]
-	params.update(from_date=scope.from_date, to_date=scope.to_date)
+	# sales are summarised by month: a period counts the whole months it touches
+	cond = [f"{alias}.posting_date between %(from_month)s and %(to_date)s"]
+	params.update(from_month=get_first_day(scope.from_date), to_date=scope.to_date)
 	if scope.company:
 		cond.append(f"{alias}.company = %(company)s")
 		params["company"] = scope.company

@@ -127,6 +127,55 @@ def balance(allocation: str, for_update: bool = False, exclude_claim: str | None
 	)
 
 
+def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
+	"""Balances of many allocations at once (the same sums as ``balance``, in two grouped queries
+	instead of three queries per allocation); for lists, never for a decision."""
+	if not allocations:
+		return {}
+	rows = {
+		r.name: r
+		for r in frappe.get_all(
+			"Fund Allocation",
+			filters={"name": ("in", allocations)},
+			fields=["name", "allocated_amount", "program"],
+		)
+	}
+	committed = dict(
+		frappe.db.sql(
+			"""select fund_allocation, coalesce(sum(approved_amount), 0) from `tabMDF Request`
+			where fund_allocation in %(names)s and docstatus = 1 and status = 'Approved'
+			group by fund_allocation""",
+			{"names": allocations},
+		)
+	)
+	sums = {
+		r[0]: r[1:]
+		for r in frappe.db.sql(
+			"""select fund_allocation,
+				coalesce(sum(case when docstatus = 0 and status = 'Submitted' and coalesce(mdf_request, '') = ''
+					then claimed_amount end), 0),
+				coalesce(sum(case when docstatus = 1 then approved_amount end), 0),
+				coalesce(sum(case when docstatus = 1 then paid_amount end), 0)
+			from `tabIncentive Claim` where fund_allocation in %(names)s group by fund_allocation""",
+			{"names": allocations},
+		)
+	}
+	today = getdate(nowdate())
+	out = {}
+	for name, row in rows.items():
+		deadline = frappe.get_cached_value("Incentive Program", row.program, "claim_deadline")
+		requested, approved, paid = sums.get(name, (0, 0, 0))
+		out[name] = rules.Balance(
+			allocated=D(row.allocated_amount),
+			committed=D(committed.get(name, 0)),
+			requested=D(requested),
+			approved=D(approved),
+			paid=D(paid),
+			expired=bool(deadline and getdate(deadline) < today),
+		)
+	return out
+
+
 # --- amounts from sales data -----------------------------------------------------------------
 
 

@@ -27,6 +27,21 @@ def after_migrate():
 	from prm_extension.incentive_engine import ensure_sales_indexes
 
 	ensure_sales_indexes()
+	ensure_doctype_indexes()
+
+
+def ensure_doctype_indexes():
+	"""Run every PRM DocType's ``on_doctype_update`` (its indexes) on each migrate. Frappe runs it
+	only when the DocType's JSON changed, so an index added in a new version would otherwise be
+	missing on upgraded sites. ``add_index`` does nothing when the index exists."""
+	from frappe.modules import load_doctype_module
+
+	for doctype in frappe.get_all(
+		"DocType", filters={"module": "PRM", "istable": 0, "issingle": 0}, pluck="name"
+	):
+		module = load_doctype_module(doctype, "PRM")
+		if hasattr(module, "on_doctype_update"):
+			module.on_doctype_update()
 
 
 def ensure_settings():

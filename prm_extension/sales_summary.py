@@ -1,8 +1,9 @@
-"""Daily sales through channel partners, pre-aggregated for the dashboards and reports.
+"""Monthly sales through channel partners, pre-aggregated for the dashboards and reports.
 
 Sales Invoices carry the partner's Sales Partner (ERPNext's own attribution). Summing their lines
 for every chart would read millions of rows; instead each submitted invoice adds its lines to
-``PRM Sales Summary`` (key: posting date, company, Sales Partner, territory, product line) and a
+``PRM Sales Summary`` (key: month, company, Sales Partner, territory, product line; the month is
+stored as its first day in ``posting_date``) and a
 cancelled one takes them away again, in the same transaction as the invoice. ``rebuild`` recomputes
 the table from the invoices (after installing the app, or for a period) on the long queue.
 
@@ -66,9 +67,10 @@ def invoice_rows(si, sign: int) -> list[tuple]:
 		t[1] += flt(item.stock_qty) * rate
 		t[2] += flt(item.stock_qty)
 		t[3] += 1
+	month = get_first_day(si.posting_date)
 	return [
 		(
-			si.posting_date,
+			month,
 			si.company,
 			si.sales_partner,
 			partner,
@@ -140,7 +142,7 @@ def rebuild(from_date=None, to_date=None) -> int:
 	if from_date or to_date:
 		frappe.db.sql(
 			f"delete from `{TABLE}` where posting_date between %s and %s",
-			(from_date or "1900-01-01", to_date or "2999-12-31"),
+			(get_first_day(from_date or "1900-01-01"), to_date or "2999-12-31"),
 		)
 	else:
 		frappe.db.sql(f"delete from `{TABLE}`")
@@ -150,8 +152,9 @@ def rebuild(from_date=None, to_date=None) -> int:
 	month = get_first_day(first)
 	months = (last.year - month.year) * 12 + last.month - month.month + 1
 	for i in range(months):
-		start = max(getdate(add_months(month, i)), first)
-		end = min(getdate(add_days(add_months(month, i + 1), -1)), last)
+		# whole months: a month's summary rows hold all of its invoices
+		start = getdate(add_months(month, i))
+		end = getdate(add_days(add_months(month, i + 1), -1))
 		written += _rebuild_range(start, end)
 		if not frappe.flags.in_test:
 			frappe.db.commit()
@@ -165,9 +168,9 @@ def _rebuild_range(start, end) -> int:
 	frappe.db.sql(
 		f"""insert into `{TABLE}` (name, creation, modified, owner, modified_by, {", ".join(f"`{c}`" for c in FIELDS)})
 		select
-			left(sha1(concat_ws('|', si.posting_date, si.company, si.sales_partner, ifnull(si.territory, ''), ifnull(sii.item_group, ''))), 20),
+			left(sha1(concat_ws('|', date_format(si.posting_date, '%%Y-%%m-01'), si.company, si.sales_partner, ifnull(si.territory, ''), ifnull(sii.item_group, ''))), 20),
 			%(stamp)s, %(stamp)s, 'Administrator', 'Administrator',
-			si.posting_date, si.company, si.sales_partner, cp.name, nullif(si.territory, ''), nullif(sii.item_group, ''),
+			date_format(si.posting_date, '%%Y-%%m-01'), si.company, si.sales_partner, cp.name, nullif(si.territory, ''), nullif(sii.item_group, ''),
 			sum(sii.base_net_amount),
 			sum(sii.stock_qty * if(ifnull(sii.incoming_rate, 0) > 0, sii.incoming_rate, ifnull(item.valuation_rate, 0))),
 			sum(sii.stock_qty),
@@ -177,10 +180,8 @@ def _rebuild_range(start, end) -> int:
 		join `tabSales Invoice Item` sii on sii.parent = si.name and sii.parenttype = 'Sales Invoice'
 		left join `tabItem` item on item.name = sii.item_code
 		where si.docstatus = 1 and si.posting_date between %(start)s and %(end)s
-		group by si.posting_date, si.company, si.sales_partner, cp.name, ifnull(si.territory, ''),
+		group by date_format(si.posting_date, '%%Y-%%m-01'), si.company, si.sales_partner, cp.name, ifnull(si.territory, ''),
 			ifnull(sii.item_group, '')""",
 		{"stamp": stamp, "start": start, "end": end},
 	)
-	return frappe.db.sql(
-		f"select count(*) from `{TABLE}` where posting_date between %s and %s", (start, end)
-	)[0][0]
+	return frappe.db.sql(f"select count(*) from `{TABLE}` where posting_date = %s", (start,))[0][0]

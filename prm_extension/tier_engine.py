@@ -51,20 +51,17 @@ def measures(partners: list[str], start, end) -> dict[str, Measures]:
 	"""Measures of ``partners`` in [start, end]: three grouped queries for the whole batch."""
 	if not partners:
 		return {}
-	cp = frappe.qb.DocType("Channel Partner")
-	si = frappe.qb.DocType("Sales Invoice")
+	# invoiced revenue from the PRM Sales Summary (kept per invoice on submit and cancel)
+	summary = frappe.qb.DocType("PRM Sales Summary")
 	revenue = dict(
-		frappe.qb.from_(si)
-		.join(cp)
-		.on(cp.sales_partner == si.sales_partner)
-		.select(cp.name, Sum(si.base_net_total))
+		frappe.qb.from_(summary)
+		.select(summary.channel_partner, Sum(summary.net_amount))
 		.where(
-			cp.name.isin(partners)
-			& (si.docstatus == 1)
-			& (si.posting_date >= start)
-			& (si.posting_date <= end)
+			summary.channel_partner.isin(partners)
+			& (summary.posting_date >= start)
+			& (summary.posting_date <= end)
 		)
-		.groupby(cp.name)
+		.groupby(summary.channel_partner)
 		.run()
 	)
 	reg = frappe.qb.DocType("Deal Registration")

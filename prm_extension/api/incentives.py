@@ -32,7 +32,7 @@ def balances(channel_partner: str | None = None) -> list[dict]:
 	partner = resolve_acting_partner(channel_partner)
 	filters = {"channel_partner": partner} if partner else {}
 	out = []
-	for a in frappe.get_list(
+	rows = frappe.get_list(
 		"Fund Allocation",
 		filters=filters,
 		fields=[
@@ -46,8 +46,10 @@ def balances(channel_partner: str | None = None) -> list[dict]:
 		],
 		order_by="period_end desc",
 		limit_page_length=200,
-	):
-		b = engine.balance(a.name)
+	)
+	computed = engine.balances_for([a.name for a in rows])
+	for a in rows:
+		b = computed[a.name]
 		out.append(
 			{
 				**a,

@@ -63,7 +63,8 @@ def home_figures() -> dict:
 	claims = frappe.get_list(
 		"Incentive Claim",
 		filters={"status": ("in", CLAIMS_AWAITING_PARTNER), "docstatus": 0},
-		pluck="name",
+		fields=["count(name) as count"],
+		order_by=None,
 		limit_page_length=0,
 	)
 	awaiting = frappe.get_list(
@@ -85,7 +86,7 @@ def home_figures() -> dict:
 			for r in expiring[:5]
 		],
 		"funds_available": [{"currency": c, "value": v} for c, v in sorted(available.items())],
-		"claims_awaiting": len(claims),
+		"claims_awaiting": cint(claims[0].count) if claims else 0,
 		"deals_awaiting": sum(awaiting_by_status.values()),
 		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
 		"unread_announcements": announcements.unread_count(),

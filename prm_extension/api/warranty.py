@@ -56,39 +56,78 @@ def scope_filters() -> dict | None:
 # --- partner facts ---------------------------------------------------------------------------
 
 
-def partner_customers(partner: str) -> list[dict]:
-	"""Customers the partner sells to: its active account reservations, its approved or won deal
-	registrations, and submitted sales documents attributed to its Sales Partner."""
-	names: set[str] = set()
-	names.update(
-		frappe.get_all(
-			"Account Reservation", {"channel_partner": partner, "status": "Active"}, pluck="customer"
-		)
-	)
-	names.update(
-		frappe.get_all(
-			"Deal Registration",
-			{"channel_partner": partner, "status": ("in", ("Approved", "Won")), "customer": ("is", "set")},
-			pluck="customer",
-		)
-	)
+SALES_DOCTYPES = ("Sales Invoice", "Delivery Note", "Sales Order")
+CUSTOMER_CHOICES = 50
+
+
+def _customer_sources(partner: str):
+	"""(doctype, filters) of the records that make a customer the partner's: its active account
+	reservations, its approved or won deal registrations, and submitted sales documents attributed
+	to its Sales Partner."""
+	yield "Account Reservation", {"channel_partner": partner, "status": "Active"}
+	yield "Deal Registration", {"channel_partner": partner, "status": ("in", ("Approved", "Won"))}
 	sales_partner = frappe.db.get_value("Channel Partner", partner, "sales_partner")
 	if sales_partner:
-		for doctype in ("Sales Invoice", "Delivery Note", "Sales Order"):
-			names.update(
-				frappe.get_all(
-					doctype, {"sales_partner": sales_partner, "docstatus": 1}, pluck="customer", distinct=True
-				)
-			)
-	names.discard(None)
+		for doctype in SALES_DOCTYPES:
+			yield doctype, {"sales_partner": sales_partner, "docstatus": 1}
+
+
+def is_partner_customer(partner: str, customer: str) -> bool:
+	"""Whether ``customer`` is one the partner sells to (indexed look-ups, stops at the first)."""
+	if not customer or not isinstance(customer, str):
+		return False
+	for doctype, filters in _customer_sources(partner):
+		if frappe.db.exists(doctype, {**filters, "customer": customer}):
+			return True
+	return False
+
+
+def partner_customers(partner: str, text: str | None = None, limit: int = CUSTOMER_CHOICES) -> list[dict]:
+	"""Up to ``limit`` of the partner's customers, most recent first, optionally those whose name or
+	ID contains ``text``. A partner with thousands of customers gets a short list to choose from and
+	finds the others by typing, instead of a page listing every one."""
+	from prm_extension.portal import like_pattern
+
+	names: list[str] = []
+	text = (text or "").strip()[:140]
+	customer_ids = None
+	if text:
+		customer_ids = frappe.get_all(
+			"Customer",
+			filters={"disabled": 0},
+			or_filters=[["customer_name", "like", like_pattern(text)], ["name", "like", like_pattern(text)]],
+			pluck="name",
+			limit=2000,
+		)
+		if not customer_ids:
+			return []
+	for doctype, filters in _customer_sources(partner):
+		f = {**filters, "customer": ("in", customer_ids) if customer_ids is not None else ("is", "set")}
+		for name in frappe.get_all(
+			doctype, filters=f, pluck="customer", order_by="modified desc", limit=limit * 4, distinct=True
+		):
+			if name not in names:
+				names.append(name)
+		if len(names) >= limit * 2:
+			break
 	if not names:
 		return []
-	return frappe.get_all(
-		"Customer",
-		filters={"name": ("in", sorted(names)), "disabled": 0},
-		fields=["name", "customer_name"],
-		order_by="customer_name asc",
-	)
+	rows = {
+		r.name: r
+		for r in frappe.get_all(
+			"Customer",
+			filters={"name": ("in", names), "disabled": 0},
+			fields=["name", "customer_name"],
+		)
+	}
+	return [rows[n] for n in names if n in rows][:limit]
+
+
+@frappe.whitelist(methods=["GET"])
+def search_customers(text: str | None = None) -> list[dict]:
+	"""The caller's customers matching ``text`` (name or ID), for the warranty form."""
+	partner = _active_partner()
+	return [{"name": r.name, "customer_name": r.customer_name} for r in partner_customers(partner, text, 20)]
 
 
 def _sells_item(partner: str, item_group: str | None) -> bool:
@@ -164,8 +203,7 @@ def register_serial(serial_no: str, customer: str, sale_date: str | None = None)
 				frappe.bold(row.name)
 			)
 		)
-	customers = {c.name for c in partner_customers(partner)}
-	if customer not in customers:
+	if not is_partner_customer(partner, customer):
 		frappe.throw(_("Choose one of your customers."), frappe.ValidationError)
 	if row.customer and row.customer != customer:
 		frappe.throw(_("Serial number {0} was delivered to another customer.").format(frappe.bold(row.name)))

@@ -243,3 +243,15 @@ class TestWarrantyPortal(PRMTestCase):
 		self.assertIsNone(
 			api.serial_no_has_permission(frappe._dict(prm_channel_partner=None), "read", "Administrator")
 		)
+
+	def test_customer_search_offers_own_customers_only(self):
+		own = frappe.db.get_value("Customer", self.alpha_customer, "customer_name")
+		other = frappe.db.get_value("Customer", self.beta_customer, "customer_name")
+		found = self.as_user(ALPHA, api.search_customers, own[-6:])
+		self.assertIn(self.alpha_customer, [r["name"] for r in found])
+		self.assertEqual(self.as_user(ALPHA, api.search_customers, other[-6:]), [])
+		self.assertTrue(api.is_partner_customer(ALPHA, self.alpha_customer))
+		self.assertFalse(api.is_partner_customer(ALPHA, self.beta_customer))
+		self.assertIn(self.alpha_customer, [r.name for r in api.partner_customers(ALPHA)])
+		with self.assertRaises(frappe.ValidationError):
+			self.register(ALPHA, make_serial().name, self.beta_customer)

@@ -70,3 +70,36 @@
 		done.hidden = false;
 	}
 })();
+
+// The customer field: a short list of recent customers comes with the page; typing asks the server
+// for the partner's customers matching the text (a partner may have thousands).
+(function () {
+	const input = document.getElementById("prm-customer");
+	const list = document.getElementById("prm-customer-options");
+	if (!input || !list || !window.prm) return;
+	const { call } = window.prm;
+	let timer = null;
+	let seq = 0;
+	input.addEventListener("input", () => {
+		clearTimeout(timer);
+		const text = input.value.trim();
+		if (text.length < 2) return;
+		timer = setTimeout(async () => {
+			const mine = ++seq;
+			try {
+				const rows = await call("prm_extension.api.warranty.search_customers", { text }, "GET");
+				if (mine !== seq) return; // a newer search is on its way
+				list.replaceChildren(
+					...rows.map((r) => {
+						const o = document.createElement("option");
+						o.value = r.name;
+						o.textContent = r.customer_name || r.name;
+						return o;
+					}),
+				);
+			} catch (e) {
+				/* the short list stays */
+			}
+		}, 250);
+	});
+})();

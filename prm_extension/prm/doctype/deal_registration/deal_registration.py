@@ -430,6 +430,10 @@ def on_doctype_update():
 	frappe.db.add_index("Deal Registration", ["submitted_on"])
 	frappe.db.add_index("Deal Registration", ["status", "won_on"])
 	frappe.db.add_index("Deal Registration", ["channel_partner", "submitted_on"])
+	frappe.db.add_index("Deal Registration", ["channel_partner", "status", "won_on"])
+	frappe.db.add_index(
+		"Deal Registration", ["channel_partner", "modified"]
+	)  # a partner's list, newest first
 
 
 def expiry_horizon(days: int) -> str:

@@ -245,3 +245,18 @@ def on_doctype_update():
 	frappe.db.add_index("Incentive Claim", ["payout_doctype", "payout_document"])
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
 	frappe.db.add_index("Incentive Claim", ["status", "decided_on"])  # spend by period
+	frappe.db.add_index("Incentive Claim", ["channel_partner", "status"])  # a partner's claims (portal)
+	# balances of many allocations (portal lists) read the index only, not a million claim rows
+	frappe.db.add_index(
+		"Incentive Claim",
+		[
+			"fund_allocation",
+			"docstatus",
+			"status",
+			"mdf_request",
+			"claimed_amount",
+			"approved_amount",
+			"paid_amount",
+		],
+		"fund_allocation_balance_index",
+	)
