@@ -29,6 +29,9 @@ import benchlib as bl  # noqa: E402
 import frappe  # noqa: E402
 
 TARGET_MS = 150
+# Frappe's own portal page for a logged-in website user, rendered the same way: what any Frappe v15
+# page costs here (routing, the Jinja templates compiled per request, the base template's ~320 KB).
+BASELINE = "/me"
 
 
 def pick_partner(min_deals: int) -> tuple[str, int, str]:
@@ -55,6 +58,7 @@ def pages_for(partner: str) -> list[str]:
 	) or frappe.db.get_value("Deal Registration", {"channel_partner": partner}, "name")
 	item = frappe.db.get_value("Item", {"disabled": 0, "is_sales_item": 1, "has_variants": 0}, "name")
 	paths = [
+		BASELINE,
 		"/partner",
 		"/partner/accounts",
 		"/partner/deals",
@@ -133,7 +137,10 @@ def main(argv=None):
 		result["pages"] = {
 			p: {**bl.summary(v), "status": meta[p][0], "html_bytes": meta[p][1]} for p, v in times.items()
 		}
-		result["worst_p95"] = max(s["p95"] for s in result["pages"].values())
+		ours = {p: s for p, s in result["pages"].items() if p != BASELINE}
+		result["worst_p95"] = max(s["p95"] for s in ours.values())
+		base = result["pages"][BASELINE]["p95"]
+		result["worst_p95_ratio_to_baseline"] = result["worst_p95"] / base
 		result["loadavg"] = os.getloadavg()
 	finally:
 		frappe.destroy()
@@ -142,7 +149,10 @@ def main(argv=None):
 	for p, s in result["pages"].items():
 		print(f"  {p[:44]:<44}{bl.fmt(s)} {s['html_bytes'] / 1024:8.1f}")
 	verdict = "met" if result["worst_p95"] <= TARGET_MS else "NOT met"
-	print(f"  worst p95 {result['worst_p95']:.1f} ms (target <= {TARGET_MS} ms): {verdict}")
+	print(
+		f"  worst p95 {result['worst_p95']:.1f} ms (target <= {TARGET_MS} ms): {verdict};"
+		f" {result['worst_p95_ratio_to_baseline']:.2f} x Frappe's own {BASELINE}"
+	)
 	print(f"Results: {bl.write_result(result, 'portal', args.out)}")
 
 
