@@ -194,6 +194,7 @@ def main(argv=None):
 	ap.add_argument("--feed-lines", type=int, default=100_000)
 	ap.add_argument("--skip-rebuild", action="store_true", help="the summary is already built")
 	ap.add_argument("--skip-feed", action="store_true")
+	ap.add_argument("--skip-widgets", action="store_true", help="only the feed import (and the rebuild)")
 	ap.add_argument("--keep-feed", action="store_true", help="leave the imported feed lines on the site")
 	ap.add_argument("--seed", type=int, default=gen.SEED)
 	ap.add_argument("--out", default=None)
@@ -227,11 +228,14 @@ def main(argv=None):
 			result["summary_rebuild"] = {"seconds": time.perf_counter() - t0, "rows": rows}
 			bl.log(f"PRM Sales Summary rebuilt: {result['summary_rebuild']}")
 		result["summary_rows"] = frappe.db.count("PRM Sales Summary")
-		bl.log("cards and charts ...")
-		result["widgets"] = measure(workspace_calls(), args.reps, args.rounds)
-		bl.log("reports ...")
-		reports = {f"report: {n}{' ' + str(x) if x else ''}": report_call(n, x, company) for n, x in REPORTS}
-		result["reports"] = measure(reports, args.report_reps, 1)
+		if not args.skip_widgets:
+			bl.log("cards and charts ...")
+			result["widgets"] = measure(workspace_calls(), args.reps, args.rounds)
+			bl.log("reports ...")
+			reports = {
+				f"report: {n}{' ' + str(x) if x else ''}": report_call(n, x, company) for n, x in REPORTS
+			}
+			result["reports"] = measure(reports, args.report_reps, 1)
 		if not args.skip_feed:
 			world = gen.load_world(seed=args.seed)
 			partner = world.active_partners[0].name
@@ -257,6 +261,8 @@ def report(result: dict) -> None:
 	if "summary_rebuild" in result:
 		print(f"PRM Sales Summary rebuild: {result['summary_rebuild']['seconds']:.1f} s")
 	print(f"\n{'':<52}    p50     p95     p99    mean   target")
+	if "widgets" not in result:
+		result["widgets"], result["reports"] = {}, {}
 	worst_widget = 0.0
 	for name, m in result["widgets"].items():
 		target = CARD_MS if name.startswith("card") else CHART_MS

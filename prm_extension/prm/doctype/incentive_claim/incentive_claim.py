@@ -246,6 +246,7 @@ def on_doctype_update():
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
 	frappe.db.add_index("Incentive Claim", ["status", "decided_on"])  # spend by period
 	frappe.db.add_index("Incentive Claim", ["channel_partner", "status"])  # a partner's claims (portal)
+	frappe.db.add_index("Incentive Claim", ["program", "status"])  # spend per program (dashboards)
 	# balances of many allocations (portal lists) read the index only, not a million claim rows
 	frappe.db.add_index(
 		"Incentive Claim",
