@@ -566,3 +566,33 @@ def sell_through_by(scope: Scope, group_by: str = "Partner", limit: int | None =
 		{**params, "limit": limit},
 		as_dict=True,
 	)
+
+
+def outcomes(scope: Scope) -> dict:
+	"""Won and lost registrations submitted in the period, and the win rate: an index-only count
+	(``submitted_on, status``) when no partner, tier or company narrows it."""
+	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	cond = [
+		"dr.submitted_on >= %(from_date)s",
+		"dr.submitted_on < %(to_next)s",
+		"dr.status in ('Won', 'Lost')",
+	]
+	join = ""
+	if scope.company:
+		cond.append("dr.company = %(company)s")
+		params["company"] = scope.company
+	if scope.partner:
+		cond.append("dr.channel_partner = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier:
+		join = "join `tabChannel Partner` cp on cp.name = dr.channel_partner"
+		cond.append("cp.tier = %(tier)s")
+		params["tier"] = scope.tier
+	counts = dict(
+		frappe.db.sql(
+			f"select dr.status, count(*) from `tabDeal Registration` dr {join} where {' and '.join(cond)} group by dr.status",
+			params,
+		)
+	)
+	won, lost = int(counts.get("Won") or 0), int(counts.get("Lost") or 0)
+	return {"won": won, "lost": lost, "win_rate": win_rate(won, lost)}

@@ -110,7 +110,7 @@ def partner_margin_percentage(filters: str | dict | None = None) -> dict:
 def win_rate(filters: str | dict | None = None) -> dict:
 	from prm_extension import analytics
 
-	value = analytics.pipeline_total(_manager_scope(filters, "Last 12 Months"))["win_rate"]
+	value = analytics.outcomes(_manager_scope(filters, "Last 12 Months"))["win_rate"]
 	return {"value": float(value) if value is not None else 0, "fieldtype": "Percent", "precision": 1}
 
 

@@ -434,6 +434,11 @@ def on_doctype_update():
 	frappe.db.add_index(
 		"Deal Registration", ["channel_partner", "modified"]
 	)  # a partner's list, newest first
+	# workspace cards read these indexes only: approved pipeline value, decision time (90 days),
+	# win rate (registrations by submission and outcome)
+	frappe.db.add_index("Deal Registration", ["status", "base_expected_value"])
+	frappe.db.add_index("Deal Registration", ["decided_on", "decision_hours"])
+	frappe.db.add_index("Deal Registration", ["submitted_on", "status"])
 
 
 def expiry_horizon(days: int) -> str:

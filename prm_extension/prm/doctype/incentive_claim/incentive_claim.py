@@ -244,7 +244,9 @@ def on_doctype_update():
 	frappe.db.add_index("Incentive Claim", ["fund_allocation", "docstatus"])
 	frappe.db.add_index("Incentive Claim", ["payout_doctype", "payout_document"])
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
-	frappe.db.add_index("Incentive Claim", ["status", "decided_on"])  # spend by period
+	# spend by period, read from the index only (workspace cards)
+	frappe.db.add_index("Incentive Claim", ["status", "decided_on", "approved_amount"])
+	frappe.db.add_index("Incentive Claim", ["docstatus", "decided_on", "approved_amount"])
 	frappe.db.add_index("Incentive Claim", ["channel_partner", "status"])  # a partner's claims (portal)
 	frappe.db.add_index("Incentive Claim", ["program", "status"])  # spend per program (dashboards)
 	# balances of many allocations (portal lists) read the index only, not a million claim rows
