@@ -41,16 +41,29 @@ prm.channel_filters = function (extra = []) {
 		timer = setTimeout(refresh_open_views, Math.max(QUIET_MS, MIN_GAP_MS - (Date.now() - last)));
 	}
 
+	// cards and charts still fetching their data: re-rendering under them makes Frappe's widgets
+	// write into nodes that are gone
+	const widgets_loading = () =>
+		[...document.querySelectorAll(".chart-loading-state, .number-card-loading")].some((el) => el.offsetParent !== null);
+
+	async function settled(ws, ms = 15000) {
+		const until = Date.now() + ms;
+		if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
+		while (Date.now() < until && (widgets_loading() || (ws.body && ws.body.find(".workspace-skeleton").length))) {
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+	}
+
 	async function refresh_workspace(ws) {
-		// one re-render at a time, and only once the previous one (EditorJS included) is done
+		// one re-render at a time, and only once the previous one (EditorJS and widgets) is done
 		if (busy) return schedule();
 		busy = true;
 		try {
 			if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
-			if (ws.body && ws.body.find(".workspace-skeleton").length) return schedule();
+			if (widgets_loading() || (ws.body && ws.body.find(".workspace-skeleton").length)) return schedule();
 			ws.show();
 			await new Promise((resolve) => setTimeout(resolve, 500));
-			if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
+			await settled(ws);
 		} catch (e) {
 			// a refresh that could not run: the next change tries again
 		} finally {
