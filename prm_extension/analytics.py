@@ -100,23 +100,40 @@ def _in(values: list[str], params: dict, key: str) -> str:
 # --- sales through partners -------------------------------------------------------------------
 
 
-def _sales_where(scope: Scope, params: dict, alias: str = "s") -> str:
-	# sales are summarised by month: a period counts the whole months it touches
-	cond = [f"{alias}.posting_date between %(from_month)s and %(to_date)s"]
-	params.update(from_month=get_first_day(scope.from_date), to_date=scope.to_date)
-	if scope.company:
-		cond.append(f"{alias}.company = %(company)s")
+def _narrow(
+	scope: Scope, params: dict, cond: list, *, company=None, partner=None, territory=None, item_group=None
+) -> None:
+	"""Append the scope's company, partner, tier, territory-subtree and product-line-subtree
+	conditions on the given columns (``None``: the query has no such column). The tier is always
+	``cp.tier`` (the query joins Channel Partner as ``cp``). Column names come from this module."""
+	if scope.company and company:
+		cond.append(f"{company} = %(company)s")
 		params["company"] = scope.company
-	if scope.partner:
-		cond.append(f"{alias}.channel_partner = %(partner)s")
+	if scope.partner and partner:
+		cond.append(f"{partner} = %(partner)s")
 		params["partner"] = scope.partner
 	if scope.tier:
 		cond.append("cp.tier = %(tier)s")
 		params["tier"] = scope.tier
-	if scope.territory:
-		cond.append(f"{alias}.territory in {_in(subtree('Territory', scope.territory), params, 't')}")
-	if scope.product_line:
-		cond.append(f"{alias}.item_group in {_in(subtree('Item Group', scope.product_line), params, 'g')}")
+	if scope.territory and territory:
+		cond.append(f"{territory} in {_in(subtree('Territory', scope.territory), params, 't')}")
+	if scope.product_line and item_group:
+		cond.append(f"{item_group} in {_in(subtree('Item Group', scope.product_line), params, 'g')}")
+
+
+def _sales_where(scope: Scope, params: dict, alias: str = "s") -> str:
+	# sales are summarised by month: a period counts the whole months it touches
+	cond = [f"{alias}.posting_date between %(from_month)s and %(to_date)s"]
+	params.update(from_month=get_first_day(scope.from_date), to_date=scope.to_date)
+	_narrow(
+		scope,
+		params,
+		cond,
+		company=f"{alias}.company",
+		partner=f"{alias}.channel_partner",
+		territory=f"{alias}.territory",
+		item_group=f"{alias}.item_group",
+	)
 	return " and ".join(cond)
 
 
@@ -175,17 +192,9 @@ WON_BASE = "dr.won_amount * if(dr.expected_value, dr.base_expected_value / dr.ex
 def _deal_where(scope: Scope, params: dict, date_field: str = "dr.submitted_on") -> str:
 	cond = [f"{date_field} >= %(from_date)s", f"{date_field} < %(to_next)s", "dr.docstatus < 2"]
 	params.update(from_date=scope.from_date, to_next=add_days(scope.to_date, 1))
-	if scope.company:
-		cond.append("dr.company = %(company)s")
-		params["company"] = scope.company
-	if scope.partner:
-		cond.append("dr.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
-	if scope.tier:
-		cond.append("cp.tier = %(tier)s")
-		params["tier"] = scope.tier
-	if scope.territory:
-		cond.append(f"dr.deal_territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+	_narrow(
+		scope, params, cond, company="dr.company", partner="dr.channel_partner", territory="dr.deal_territory"
+	)
 	if scope.product_line:
 		groups = _in(subtree("Item Group", scope.product_line), params, "g")
 		cond.append(
@@ -545,16 +554,9 @@ def sell_through_by(scope: Scope, group_by: str = "Partner", limit: int | None =
 	lines with an unknown item count under "(none)" for product lines."""
 	params = {"from_date": scope.from_date, "to_date": scope.to_date}
 	cond = ["l.report_type = 'Sell-Through'", "l.report_date between %(from_date)s and %(to_date)s"]
-	if scope.partner:
-		cond.append("l.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
-	if scope.tier:
-		cond.append("cp.tier = %(tier)s")
-		params["tier"] = scope.tier
-	if scope.product_line:
-		cond.append(f"l.item_group in {_in(subtree('Item Group', scope.product_line), params, 'g')}")
-	if scope.territory:
-		cond.append(f"c.territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+	_narrow(
+		scope, params, cond, partner="l.channel_partner", territory="c.territory", item_group="l.item_group"
+	)
 	expr = SELL_THROUGH_GROUP[_group_by(group_by)]
 	return frappe.db.sql(
 		f"""select {expr} as grp, sum(l.qty) as qty, sum(ifnull(l.amount, 0)) as amount, count(*) as `lines`
