@@ -3,10 +3,11 @@ and the partner's own portal dashboard. One ``Scope`` (company, period, partner,
 and product-line subtrees) narrows every query the same way; the portal passes the partner's own
 scope, so a partner can only ever get its own figures.
 
-Sales come from ``PRM Sales Summary`` (by month, kept per invoice on submit/cancel, see
-``sales_summary``; a period counts the whole months it touches),
-deals from ``Deal Registration`` (indexed on submitted_on, won_on, status), conflicts from refused
-reservations and failed deal checks, spend from Incentive Claims. Amounts are in company currency.
+Periods of sales, pipeline and spend count the whole months they touch: they come from monthly
+summaries kept in the same transaction as their documents (``PRM Sales Summary``, ``PRM Deal
+Summary``, ``PRM Claim Summary``; see ``summaries``). The number cards that need exact dates read
+Deal Registration and Incentive Claim through covering indexes; conflicts come from refused
+reservations and failed deal checks. Amounts are in company currency.
 Group-by and metric names come from fixed lists, never from user text.
 """
 
@@ -22,9 +23,11 @@ from frappe.utils import add_days, add_months, get_first_day, getdate, nowdate
 
 from prm_extension.core.analytics import margin_percentage, win_rate
 from prm_extension.core.incentives import roi
+from prm_extension.core.summaries import DEAL_GRAIN, LINE_GRAIN
 
 GROUPS = ("Partner", "Tier", "Territory", "Product Line")
 APPROVED_CLAIM = ("Approved", "Partially Approved", "Paid")
+APPROVED_SQL = "('Approved', 'Partially Approved', 'Paid')"
 LIVE_RESERVATION = ("Active", "Requested")
 
 
@@ -65,6 +68,13 @@ class Scope:
 		if partner is not None:
 			scope.partner = partner  # the portal: always the caller's own partner
 		return scope
+
+
+def months_note(scope: Scope) -> str:
+	"""The report message for figures read from the monthly summaries."""
+	return _("Figures cover whole months: {0} to {1}.").format(
+		frappe.utils.formatdate(get_first_day(scope.from_date)), frappe.utils.formatdate(scope.to_date)
+	)
 
 
 def _date(value, label):
@@ -183,13 +193,14 @@ def sales_total(scope: Scope) -> dict:
 	}
 
 
-# --- deal pipeline ----------------------------------------------------------------------------
+# --- deal pipeline ---------------------------------------------------------------------------
 
 # company-currency value of what was won (won_amount is in the deal's currency)
 WON_BASE = "dr.won_amount * if(dr.expected_value, dr.base_expected_value / dr.expected_value, 1)"
 
 
 def _deal_where(scope: Scope, params: dict, date_field: str = "dr.submitted_on") -> str:
+	"""Row-level conditions on Deal Registration (exact dates): the cards and the conflict log."""
 	cond = [f"{date_field} >= %(from_date)s", f"{date_field} < %(to_next)s", "dr.docstatus < 2"]
 	params.update(from_date=scope.from_date, to_next=add_days(scope.to_date, 1))
 	_narrow(
@@ -203,46 +214,56 @@ def _deal_where(scope: Scope, params: dict, date_field: str = "dr.submitted_on")
 	return " and ".join(cond)
 
 
+def _summary_where(scope: Scope, params: dict, grain: str, month: str = "d.month") -> str:
+	"""Conditions on the PRM Deal Summary: whole months (a period counts the months it touches,
+	as for sales), at the registration grain or, to look at product lines, the line grain."""
+	cond = ["d.grain = %(grain)s", f"{month} between %(from_month)s and %(to_date)s"]
+	params.update(grain=grain, from_month=get_first_day(scope.from_date), to_date=scope.to_date)
+	_narrow(
+		scope,
+		params,
+		cond,
+		company="d.company",
+		partner="d.channel_partner",
+		territory="d.territory",
+		item_group="d.item_group",
+	)
+	return " and ".join(cond)
+
+
+def _grain(scope: Scope, group_by: str | None = None) -> str:
+	# a registration counts once at its whole value; by product line (or within one), once per
+	# line it names, with those lines' amounts
+	return LINE_GRAIN if group_by == "Product Line" or scope.product_line else DEAL_GRAIN
+
+
 DEAL_GROUP = {
-	"Partner": "dr.channel_partner",
+	"Partner": "d.channel_partner",
 	"Tier": "ifnull(cp.tier, '')",
-	"Territory": "ifnull(dr.deal_territory, '')",
+	"Territory": "ifnull(d.territory, '')",
+	"Product Line": "ifnull(d.item_group, '')",
 }
+
+PIPELINE_MEASURES = """sum(d.registrations) as registered, sum(d.registered_value) as registered_value,
+	sum(if(d.approved, d.registrations, 0)) as approved,
+	sum(if(d.approved, d.registered_value, 0)) as approved_value,
+	sum(if(d.status = 'Won', d.registrations, 0)) as won, sum(d.won_value) as won_value,
+	sum(if(d.status = 'Lost', d.registrations, 0)) as lost,
+	sum(if(d.status = 'Rejected', d.registrations, 0)) as rejected,
+	sum(d.decision_hours) / nullif(sum(d.decided), 0) as avg_hours"""
 
 
 def pipeline_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
-	"""Registrations submitted in the period, by group: registered, approved, won, lost, rejected
-	(counts and company-currency values), win rate and average hours to decide."""
+	"""Registrations submitted in the period (whole months), by group: registered, approved, won,
+	lost, rejected (counts and company-currency values), win rate and average hours to decide.
+	By product line a registration counts once in each line it names, with that line's amount."""
 	params: dict = {}
 	group_by = _group_by(group_by)
-	if group_by == "Product Line":
-		# a registration counts once in each line it names; values are the lines' amounts
-		ratio = "if(dr.expected_value, dr.base_expected_value / dr.expected_value, 1)"
-		select = f"""ifnull(dri.item_group, '') as grp, count(distinct dr.name) as registered,
-			sum(dri.amount * {ratio}) as registered_value,
-			count(distinct if(dr.docstatus = 1, dr.name, null)) as approved,
-			sum(if(dr.docstatus = 1, dri.amount * {ratio}, 0)) as approved_value,
-			count(distinct if(dr.status = 'Won', dr.name, null)) as won,
-			sum(if(dr.status = 'Won', dri.amount * {ratio}, 0)) as won_value,
-			count(distinct if(dr.status = 'Lost', dr.name, null)) as lost,
-			count(distinct if(dr.status = 'Rejected', dr.name, null)) as rejected,
-			avg(dr.decision_hours) as avg_hours"""
-		join = "join `tabDeal Registration Item` dri on dri.parent = dr.name and dri.parenttype = 'Deal Registration'"
-	else:
-		select = f"""{DEAL_GROUP[group_by]} as grp, count(*) as registered,
-			sum(dr.base_expected_value) as registered_value,
-			sum(dr.docstatus = 1) as approved,
-			sum(if(dr.docstatus = 1, dr.base_expected_value, 0)) as approved_value,
-			sum(dr.status = 'Won') as won, sum(if(dr.status = 'Won', {WON_BASE}, 0)) as won_value,
-			sum(dr.status = 'Lost') as lost, sum(dr.status = 'Rejected') as rejected,
-			avg(dr.decision_hours) as avg_hours"""
-		join = ""
 	rows = frappe.db.sql(
-		f"""select {select}
-		from `tabDeal Registration` dr
-		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-		{join}
-		where {_deal_where(scope, params)}
+		f"""select {DEAL_GROUP[group_by]} as grp, {PIPELINE_MEASURES}
+		from `tabPRM Deal Summary` d
+		left join `tabChannel Partner` cp on cp.name = d.channel_partner
+		where {_summary_where(scope, params, _grain(scope, group_by))}
 		group by grp order by registered_value desc {"limit %(limit)s" if limit else ""}""",
 		{**params, "limit": limit},
 		as_dict=True,
@@ -255,20 +276,20 @@ def pipeline_by(scope: Scope, group_by: str = "Partner", limit: int | None = Non
 def pipeline_total(scope: Scope) -> dict:
 	params: dict = {}
 	row = frappe.db.sql(
-		f"""select count(*), sum(dr.base_expected_value), sum(dr.status = 'Won'),
-			sum(dr.status = 'Lost'), avg(dr.decision_hours)
-		from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-		where {_deal_where(scope, params)}""",
+		f"""select {PIPELINE_MEASURES}
+		from `tabPRM Deal Summary` d left join `tabChannel Partner` cp on cp.name = d.channel_partner
+		where {_summary_where(scope, params, _grain(scope))}""",
 		params,
+		as_dict=True,
 	)[0]
-	won, lost = int(row[2] or 0), int(row[3] or 0)
+	won, lost = int(row.won or 0), int(row.lost or 0)
 	return {
-		"registered": int(row[0] or 0),
-		"registered_value": Decimal(str(row[1] or 0)),
+		"registered": int(row.registered or 0),
+		"registered_value": Decimal(str(row.registered_value or 0)),
 		"won": won,
 		"lost": lost,
 		"win_rate": win_rate(won, lost),
-		"avg_hours": round(float(row[4]), 1) if row[4] is not None else None,
+		"avg_hours": round(float(row.avg_hours), 1) if row.avg_hours is not None else None,
 	}
 
 
@@ -314,24 +335,26 @@ def months(scope: Scope) -> list[date]:
 
 
 def monthly(scope: Scope) -> dict:
-	"""Per month: registered value (by submission), won value (by won date), partner revenue."""
+	"""Per month: registered value (by submission month), won value (by the month it was won in),
+	partner revenue; all from the monthly summaries."""
 	buckets = months(scope)
 	keys = [b.strftime("%Y-%m") for b in buckets]
+	grain = _grain(scope)
 	params: dict = {}
 	registered = dict(
 		frappe.db.sql(
-			f"""select date_format(dr.submitted_on, '%%Y-%%m'), sum(dr.base_expected_value)
-			from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-			where {_deal_where(scope, params)} group by 1""",
+			f"""select date_format(d.month, '%%Y-%%m'), sum(d.registered_value)
+			from `tabPRM Deal Summary` d left join `tabChannel Partner` cp on cp.name = d.channel_partner
+			where {_summary_where(scope, params, grain)} group by 1""",
 			params,
 		)
 	)
 	params = {}
 	won = dict(
 		frappe.db.sql(
-			f"""select date_format(dr.won_on, '%%Y-%%m'), sum({WON_BASE})
-			from `tabDeal Registration` dr left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-			where dr.status = 'Won' and {_deal_where(scope, params, "dr.won_on")} group by 1""",
+			f"""select date_format(d.won_month, '%%Y-%%m'), sum(d.won_value)
+			from `tabPRM Deal Summary` d left join `tabChannel Partner` cp on cp.name = d.channel_partner
+			where d.status = 'Won' and {_summary_where(scope, params, grain, "d.won_month")} group by 1""",
 			params,
 		)
 	)
@@ -385,31 +408,31 @@ def conflicts_by_rule(scope: Scope) -> list[dict]:
 
 
 def incentive_spend(scope: Scope) -> list[dict]:
-	"""Per program active in the period: budget, allocated, approved spend, paid, and the partner
-	revenue per unit of spend (ROI) of the partners it paid."""
+	"""Per program active in the period: budget, allocated, approved spend and paid (from the PRM
+	Claim Summary: every approved claim of the program, whatever month it was decided in)."""
 	params = {"from_date": scope.from_date, "to_date": scope.to_date}
 	cond = ["p.start_date <= %(to_date)s", "p.end_date >= %(from_date)s", "p.status != 'Draft'"]
 	if scope.company:
 		cond.append("p.company = %(company)s")
 		params["company"] = scope.company
-	claim_cond = ""
+	partner = ""
 	if scope.partner:
-		claim_cond = " and c.channel_partner = %(partner)s"
+		partner = " and {0}.channel_partner = %(partner)s"
 		params["partner"] = scope.partner
-	rows = frappe.db.sql(
+	return frappe.db.sql(
 		f"""select p.name as program, p.program_type, p.total_budget as budget,
 			(select sum(a.allocated_amount) from `tabFund Allocation` a where a.program = p.name
-				{claim_cond.replace("c.", "a.")}) as allocated,
-			(select sum(c.approved_amount) from `tabIncentive Claim` c where c.program = p.name
-				and c.status in ('Approved', 'Partially Approved', 'Paid') {claim_cond}) as approved,
-			(select sum(c.paid_amount) from `tabIncentive Claim` c where c.program = p.name
-				and c.status in ('Approved', 'Partially Approved', 'Paid') {claim_cond}) as paid
-		from `tabIncentive Program` p where {" and ".join(cond)}
-		order by approved desc""",
+				{partner.format("a")}) as allocated,
+			s.approved, s.paid
+		from `tabIncentive Program` p
+		left join (select c.program, sum(c.approved_amount) as approved, sum(c.paid_amount) as paid
+			from `tabPRM Claim Summary` c where c.status in {APPROVED_SQL} {partner.format("c")}
+			group by c.program) s on s.program = p.name
+		where {" and ".join(cond)}
+		order by s.approved desc""",
 		params,
 		as_dict=True,
 	)
-	return rows
 
 
 def spend_total(scope: Scope) -> Decimal:
@@ -496,12 +519,13 @@ def scorecard(scope: Scope) -> list[dict]:
 	revenue per unit of spend."""
 	sales = {r.grp: r for r in sales_by(scope, "Partner")}
 	deals = {r.grp: r for r in pipeline_by(scope, "Partner")}
-	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
+	# claims decided in the months of the period, as for sales (PRM Claim Summary)
+	params = {"from_month": get_first_day(scope.from_date), "to_date": scope.to_date}
 	spend = dict(
 		frappe.db.sql(
-			"""select c.channel_partner, sum(c.approved_amount) from `tabIncentive Claim` c
-			where c.status in ('Approved', 'Partially Approved', 'Paid')
-			and c.decided_on >= %(from_date)s and c.decided_on < %(to_next)s group by 1""",
+			f"""select c.channel_partner, sum(c.approved_amount) from `tabPRM Claim Summary` c
+			where c.status in {APPROVED_SQL} and c.month between %(from_month)s and %(to_date)s
+			group by 1""",
 			params,
 		)
 	)

@@ -110,7 +110,8 @@ def expire_deals(today: str | None = None, batch_size: int = BATCH_SIZE) -> int:
 			except Exception:
 				frappe.db.rollback()
 				frappe.log_error(f"Could not expire deal registration {name}")
-				frappe.db.set_value("Deal Registration", name, "status", "Expired")
+				# db_set, not set_value: on_change keeps the deal summary and notifications right
+				frappe.get_doc("Deal Registration", name).db_set("status", "Expired", notify=True)
 		done += len(names)
 		if not frappe.flags.in_test:
 			frappe.db.commit()

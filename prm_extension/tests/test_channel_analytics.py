@@ -159,6 +159,48 @@ class TestChannelAnalytics(PRMTestCase):
 		self.assertEqual([(x.grp, x.registered) for x in by_line], [("PRM Servers", 4)])
 		self.assertEqual(analytics.open_pipeline(self.scope(partner=self.p1)), D("0"))
 
+	def test_deal_summary_follows_every_path_and_equals_a_rebuild(self):
+		from prm_extension import summaries
+
+		partner = make_partner(f"PRM An Paths {frappe.generate_hash(length=5)}").name
+
+		def figures():
+			return analytics.pipeline_total(self.scope(partner=partner))
+
+		base = figures()["registered"]
+		u2 = user_of(partner)
+		# returned to the partner (submitted once, counted), then deleted by a manager
+		returned = register_as(u2, make_customer().name)
+		decide(returned.name, "Return", reason="Add the decision maker")
+		self.assertEqual(figures()["registered"], base + 1)
+		with self.assertRaises(frappe.PermissionError):  # partners delete drafts only
+			as_user(u2, frappe.delete_doc, "Deal Registration", returned.name)
+		frappe.delete_doc("Deal Registration", returned.name)
+		self.assertEqual(figures()["registered"], base)
+		# won, then the invoice behind it cancelled: back to Approved through db_set
+		deal = register_as(u2, make_customer().name)
+		decide(deal.name, "Approve")
+		frappe.get_doc("Deal Registration", deal.name).close("Won", amount=900)
+		self.assertEqual((figures()["won"], analytics.won_value(self.scope(partner=partner))), (1, D("900")))
+		doc = frappe.get_doc("Deal Registration", deal.name)
+		doc.db_set({"status": "Approved", "won_on": None, "won_amount": 0})
+		self.assertEqual(figures()["won"], 0)
+		# cancelled: counted nowhere
+		doc = frappe.get_doc("Deal Registration", deal.name)
+		doc.flags.ignore_permissions = True
+		doc.cancel()
+		self.assertEqual(figures()["registered"], base)
+
+		def table():
+			return frappe.db.sql(
+				"""select name, registrations, registered_value, won_value, decided, decision_hours
+				from `tabPRM Deal Summary` order by name"""
+			)
+
+		before = table()
+		self.assertGreater(summaries.rebuild_deals(), 0)
+		self.assertEqual(before, table())
+
 	# --- conflicts, reservations, activity ----------------------------------------------------------
 
 	def test_conflicts_reservation_use_and_activity(self):

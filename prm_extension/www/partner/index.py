@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import fmt_money, formatdate
+from frappe.utils import fmt_money, formatdate, get_first_day
 
 from prm_extension import announcements
 from prm_extension.api.portal import EXPIRY_WINDOW_DAYS, home_figures
@@ -79,7 +79,7 @@ def performance_context(partner: str) -> frappe._dict:
 		won_value=fmt_money(analytics.won_value(scope), currency=currency),
 		win_rate=f"{float(deals['win_rate']):g} %" if deals["win_rate"] is not None else "–",
 		revenue=fmt_money(analytics.sales_total(scope)["revenue"], currency=currency),
-		since=formatdate(scope.from_date),
+		since=formatdate(get_first_day(scope.from_date)),  # the summaries count whole months
 	)
 
 

@@ -15,7 +15,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate, time_diff_in_hours
 
-from prm_extension import deal_engine
+from prm_extension import deal_engine, summaries
 from prm_extension.core import deals as rules
 from prm_extension.core.identity import AccountKeys, account_keys
 from prm_extension.partners import is_manager, partner_of
@@ -117,6 +117,7 @@ class DealRegistration(Document):
 	def on_change(self):
 		# every path that changes the status (form, workflow, REST, close(), the scheduler) ends here
 		# (db_set runs on_change again with the same before-save state: one job per transition)
+		summaries.follow_deal(self)
 		if self.flags.in_insert or not self.has_value_changed("status"):
 			return
 		if self.flags.prm_notified_status != self.status:
@@ -341,6 +342,9 @@ class DealRegistration(Document):
 	def on_cancel(self):
 		self.end_benefits()
 
+	def on_trash(self):
+		summaries.forget_deal(self)  # a returned registration was counted when it was submitted
+
 	def end_benefits(self):
 		if self.pricing_rule and frappe.db.exists("Pricing Rule", self.pricing_rule):
 			frappe.db.set_value("Pricing Rule", self.pricing_rule, "disable", 1)
@@ -439,12 +443,6 @@ def on_doctype_update():
 	frappe.db.add_index("Deal Registration", ["status", "base_expected_value"])
 	frappe.db.add_index("Deal Registration", ["decided_on", "decision_hours"])
 	frappe.db.add_index("Deal Registration", ["submitted_on", "status"])
-	# a partner's own 12-month figures on its portal home, from the index only
-	frappe.db.add_index(
-		"Deal Registration",
-		["channel_partner", "submitted_on", "status", "docstatus", "base_expected_value", "decision_hours"],
-		"partner_figures_index",
-	)
 
 
 def expiry_horizon(days: int) -> str:

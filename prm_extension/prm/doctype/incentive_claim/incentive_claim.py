@@ -14,6 +14,7 @@ from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
 from prm_extension import incentive_engine as engine
+from prm_extension import summaries
 from prm_extension.core import incentives as rules
 from prm_extension.partners import is_manager, partner_of
 from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
@@ -226,6 +227,9 @@ class IncentiveClaim(Document):
 					_(self.payout_doctype), self.payout_document
 				)
 			)
+
+	def on_change(self):
+		summaries.follow_claim(self)  # every save, submit, cancel and db_set (payments) ends here
 
 	def on_cancel(self):
 		if (

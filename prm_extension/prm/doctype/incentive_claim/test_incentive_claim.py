@@ -57,6 +57,16 @@ def proof_file() -> str:
 	return f.file_url
 
 
+def claim_summary(program: str) -> dict:
+	"""The PRM Claim Summary of one program: {status: (claims, approved, paid)}."""
+	rows = frappe.db.sql(
+		"""select status, sum(claims), sum(approved_amount), sum(paid_amount)
+		from `tabPRM Claim Summary` where program = %s group by status""",
+		program,
+	)
+	return {r[0]: (int(r[1]), flt(r[2]), flt(r[3])) for r in rows}
+
+
 class TestIncentives(PRMTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -158,6 +168,7 @@ class TestIncentives(PRMTestCase):
 			(claim.status, claim.approved_amount, claim.payout_doctype), ("Approved", 800, "Purchase Invoice")
 		)
 		self.assertEqual(frappe.db.get_value("MDF Request", req.name, "status"), "Claimed")
+		self.assertEqual(claim_summary(prog.name), {"Approved": (1, 800, 0)})
 
 		pi = frappe.get_doc("Purchase Invoice", claim.payout_document)
 		supplier = frappe.db.get_value("Channel Partner", BETA, "supplier")
@@ -183,12 +194,15 @@ class TestIncentives(PRMTestCase):
 		pe.submit()
 		claim.reload()
 		self.assertEqual((claim.status, claim.paid_amount), ("Paid", 800))
+		self.assertEqual(claim_summary(prog.name), {"Paid": (1, 800, 800)})  # paid through db_set
 		with self.assertRaises(frappe.ValidationError) as ctx:
 			claim.cancel()  # paid: cancel the payment first
 		pe.cancel()
 		claim.reload()
 		self.assertEqual((claim.status, claim.paid_amount), ("Approved", 0))
+		self.assertEqual(claim_summary(prog.name), {"Approved": (1, 800, 0)})
 		claim.cancel()
+		self.assertEqual(claim_summary(prog.name), {})  # a cancelled claim counts nowhere
 		self.assertEqual(frappe.db.get_value("Purchase Invoice", pi.name, "docstatus"), 2)
 		self.assertEqual(frappe.db.get_value("Incentive Claim", claim.name, "status"), "Cancelled")
 		self.assertEqual(frappe.db.get_value("MDF Request", req.name, "status"), "Approved")
@@ -381,6 +395,19 @@ class TestIncentives(PRMTestCase):
 		)
 		self.assertEqual(row["invoiced_revenue"], flt(invoiced_before) + 4000)
 		self.assertAlmostEqual(row["roi"], round((flt(invoiced_before) + 4000) / 500, 2), places=2)
+		# the workspace chart's figures for the program, from the claim summary
+		from prm_extension import analytics
+
+		scope = analytics.Scope.from_filters({"company": company(), "partner": GAMMA})
+		spend = {r.program: r for r in analytics.incentive_spend(scope)}[prog.name]
+		self.assertEqual((flt(spend.allocated), flt(spend.approved), flt(spend.paid)), (2000, 500, 0))
+		# kept by every change, the summary equals one rebuilt from the claims
+		from prm_extension import summaries
+
+		before = frappe.db.sql("select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name")
+		summaries.rebuild_claims()
+		after = frappe.db.sql("select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name")
+		self.assertEqual(before, after)
 
 	# --- isolation -----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""PRM Sales Summary: one row per day, company, partner, territory and product line with the net
+"""PRM Sales Summary: one row per month, company, partner, territory and product line with the net
 revenue and cost of submitted Sales Invoices through channel partners. Written only by
 ``prm_extension.sales_summary`` (submit / cancel hooks and the rebuild job)."""
 

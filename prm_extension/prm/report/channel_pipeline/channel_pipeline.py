@@ -37,7 +37,7 @@ def execute(filters=None):
 		}
 		for r in rows
 	]
-	return columns(group_by), data, None, chart(data[:10])
+	return columns(group_by), data, analytics.months_note(scope), chart(data[:10])
 
 
 def columns(group_by):

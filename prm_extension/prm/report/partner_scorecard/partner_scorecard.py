@@ -27,7 +27,7 @@ def execute(filters=None):
 		if top
 		else None
 	)
-	return columns(), data, None, chart
+	return columns(), data, analytics.months_note(scope), chart
 
 
 def columns():

@@ -1,0 +1,166 @@
+"""Pre-aggregated summaries kept by deltas (prm_extension.core.summaries)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prm_extension.core.summaries import (
+	DEAL_GRAIN,
+	LINE_GRAIN,
+	ClaimState,
+	DealState,
+	add,
+	claim_contribution,
+	deal_contribution,
+	delta,
+	month_of,
+	total,
+)
+
+D = Decimal
+
+
+def deal(**kw) -> DealState:
+	base = dict(
+		docstatus=1,
+		status="Approved",
+		submitted_on=datetime(2026, 3, 14, 9, 30),
+		company="ACME",
+		channel_partner="P1",
+		territory="Germany",
+		expected_value=D("1000"),
+		base_expected_value=D("1100"),  # the deal is in a currency worth 1.1 of the company's
+		decision_hours=24.0,
+		lines=[("Servers", D("600")), ("Software", D("300")), ("Servers", D("100"))],
+	)
+	base.update(kw)
+	return DealState(**base)
+
+
+def test_month_of():
+	assert month_of(datetime(2026, 3, 14, 23, 59)) == date(2026, 3, 1)
+	assert month_of("2026-12-31") == date(2026, 12, 1)
+	assert month_of(None) is None
+
+
+def test_a_registration_counts_once_and_once_per_product_line():
+	rows = deal_contribution(deal())
+	head = (date(2026, 3, 1), None, "ACME", "P1", "Germany")
+	assert rows[(DEAL_GRAIN, *head, None, "Approved", 1)] == (1, D("1100"), 0, 1, D("24.0"))
+	# servers 700 and software 300 in the deal's currency, 770 and 330 in the company's
+	assert rows[(LINE_GRAIN, *head, "Servers", "Approved", 1)] == (1, D("770"), 0, 1, D("24.0"))
+	assert rows[(LINE_GRAIN, *head, "Software", "Approved", 1)] == (1, D("330"), 0, 1, D("24.0"))
+	assert len(rows) == 3
+
+
+def test_won_value_in_company_currency_is_split_over_the_lines():
+	rows = deal_contribution(deal(status="Won", won_on=date(2026, 5, 2), won_amount=D("800")))
+	head = (date(2026, 3, 1), date(2026, 5, 1), "ACME", "P1", "Germany")
+	assert rows[(DEAL_GRAIN, *head, None, "Won", 1)][2] == D("880")
+	assert rows[(LINE_GRAIN, *head, "Servers", "Won", 1)][2] == D("616")  # 880 x 700 / 1000
+	assert rows[(LINE_GRAIN, *head, "Software", "Won", 1)][2] == D("264")
+
+
+def test_drafts_cancelled_and_undecided():
+	assert deal_contribution(deal(docstatus=0, status="Draft", submitted_on=None)) == {}
+	assert deal_contribution(deal(docstatus=2, status="Approved")) == {}
+	waiting = deal_contribution(deal(docstatus=0, status="Submitted", decision_hours=None, lines=[]))
+	assert list(waiting.values()) == [(1, D("1100"), 0, 0, 0)]
+	assert next(iter(waiting))[-1] == 0  # not approved
+
+
+def test_claims_count_once_submitted():
+	assert claim_contribution(ClaimState(docstatus=0, status="Draft", program="MDF")) == {}
+	assert claim_contribution(ClaimState(docstatus=2, status="Cancelled", program="MDF")) == {}
+	rows = claim_contribution(
+		ClaimState(
+			docstatus=1,
+			status="Partially Approved",
+			program="MDF",
+			channel_partner="P1",
+			decided_on=datetime(2026, 2, 3, 10, 0),
+			claimed_amount=500,
+			approved_amount=D("350.50"),
+		)
+	)
+	assert rows == {("MDF", "P1", date(2026, 2, 1), "Partially Approved"): (1, D("500"), D("350.50"), 0)}
+
+
+def test_delta_takes_away_what_changed_only():
+	before = deal_contribution(deal())
+	after = deal_contribution(deal(status="Won", won_on=date(2026, 4, 9), won_amount=D("1000")))
+	d = delta(before, after)
+	assert all(m[0] in (1, -1) for m in d.values())
+	assert add(dict(before), d) == after
+	assert delta(after, after) == {}
+
+
+# --- the invariant: deltas applied along any history leave each document's last contribution ------
+
+statuses = st.sampled_from(
+	[
+		(0, "Draft"),
+		(0, "Submitted"),
+		(0, "Returned"),
+		(0, "Rejected"),
+		(1, "Approved"),
+		(1, "Won"),
+		(1, "Lost"),
+		(1, "Expired"),
+		(2, "Approved"),
+	]
+)
+money = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+states = st.builds(
+	lambda ds, submitted, won_on, partner, territory, ev, rate, won, hours, lines: DealState(
+		docstatus=ds[0],
+		status=ds[1],
+		submitted_on=None if ds[1] == "Draft" else submitted,
+		won_on=won_on if ds[1] == "Won" else None,
+		company="ACME",
+		channel_partner=partner,
+		territory=territory,
+		expected_value=ev,
+		base_expected_value=ev * rate,
+		won_amount=won if ds[1] == "Won" else None,
+		decision_hours=hours,
+		lines=lines,
+	),
+	statuses,
+	st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2027, 12, 31)),
+	st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 6, 30)),
+	st.sampled_from(["P1", "P2", "P3"]),
+	st.sampled_from([None, "Germany", "France"]),
+	money,
+	st.sampled_from([D(1), D("1.1"), D("0.85")]),
+	money,
+	st.one_of(st.none(), st.floats(min_value=0, max_value=500, allow_nan=False)),
+	st.lists(st.tuples(st.sampled_from([None, "Servers", "Software"]), money), max_size=4),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), states), min_size=1, max_size=25))
+def test_following_every_change_equals_summarising_the_final_states(history):
+	summary: dict = {}
+	last: dict[int, DealState] = {}
+	for deal_id, state in history:
+		add(summary, delta(deal_contribution(last.get(deal_id)), deal_contribution(state)))
+		last[deal_id] = state
+	assert summary == total(deal_contribution(s) for s in last.values())
+	# the registration grain counts every submitted, not cancelled registration once
+	counted = [s for s in last.values() if s.submitted_on and s.docstatus != 2]
+	assert sum(m[0] for k, m in summary.items() if k[0] == DEAL_GRAIN) == len(counted)
+	# the product lines share out the registration's won value (lines with an amount)
+	for s in counted:
+		one = deal_contribution(s)
+		whole = sum(m[2] for k, m in one.items() if k[0] == DEAL_GRAIN)
+		lines = sum(m[2] for k, m in one.items() if k[0] == LINE_GRAIN)
+		if any(a for _g, a in s.lines):
+			assert abs(whole - lines) < D("1e-18")
+		else:
+			assert lines == 0
