@@ -40,9 +40,7 @@ def upsert(doctype: str, key_fields, measure_fields, rows: dict) -> None:
 	columns = ("name", "creation", "modified", "owner", "modified_by", *key_fields, *measure_fields)
 	values = []
 	for key, measures in rows.items():
-		values.append(
-			(key_name(key), stamp, stamp, user, user, *key, *(_db(m) for m in measures))
-		)
+		values.append((key_name(key), stamp, stamp, user, user, *key, *(_db(m) for m in measures)))
 	row = "(" + ", ".join(["%s"] * len(columns)) + ")"
 	updates = ", ".join(f"`{m}` = `{m}` + values(`{m}`)" for m in measure_fields)
 	frappe.db.sql(
@@ -195,7 +193,15 @@ def rebuild_deals() -> int:
 		where = "dr.docstatus < 2 and dr.submitted_on >= %(start)s and dr.submitted_on < %(end)s"
 		columns = ", ".join(
 			f"`{c}`"
-			for c in ("name", "creation", "modified", "owner", "modified_by", *core.DEAL_KEY, *core.DEAL_MEASURES)
+			for c in (
+				"name",
+				"creation",
+				"modified",
+				"owner",
+				"modified_by",
+				*core.DEAL_KEY,
+				*core.DEAL_MEASURES,
+			)
 		)
 		frappe.db.sql(
 			f"""insert into `tab{DEALS}` ({columns})
@@ -239,7 +245,15 @@ def rebuild_claims() -> int:
 	frappe.db.sql(f"delete from `tab{CLAIMS}`")
 	columns = ", ".join(
 		f"`{c}`"
-		for c in ("name", "creation", "modified", "owner", "modified_by", *core.CLAIM_KEY, *core.CLAIM_MEASURES)
+		for c in (
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			*core.CLAIM_KEY,
+			*core.CLAIM_MEASURES,
+		)
 	)
 	programs = frappe.get_all("Incentive Program", pluck="name")
 	for i, program in enumerate(programs):

@@ -49,9 +49,7 @@ def add(summary: Summary, rows: Mapping[Key, Measures], sign: int = 1) -> Summar
 	are dropped."""
 	for key, measures in rows.items():
 		current = summary.get(key)
-		new = tuple(
-			(current[i] if current else 0) + sign * m for i, m in enumerate(measures)
-		)
+		new = tuple((current[i] if current else 0) + sign * m for i, m in enumerate(measures))
 		if any(new):
 			summary[key] = new
 		else:
@@ -130,7 +128,13 @@ def deal_contribution(deal: DealState | None) -> Summary:
 	won_month = month_of(deal.won_on) if won else None
 	decided = 1 if deal.decision_hours is not None else 0
 	hours = dec(deal.decision_hours) if decided else ZERO
-	head = (month_of(deal.submitted_on), won_month, deal.company, deal.channel_partner, deal.territory or None)
+	head = (
+		month_of(deal.submitted_on),
+		won_month,
+		deal.company,
+		deal.channel_partner,
+		deal.territory or None,
+	)
 	tail = (deal.status, 1 if int(deal.docstatus or 0) == 1 else 0)
 	rows: Summary = {(DEAL_GRAIN, *head, None, *tail): (1, base, won_base, decided, hours)}
 	by_line: dict[str | None, Decimal] = {}

@@ -404,9 +404,13 @@ class TestIncentives(PRMTestCase):
 		# kept by every change, the summary equals one rebuilt from the claims
 		from prm_extension import summaries
 
-		before = frappe.db.sql("select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name")
+		before = frappe.db.sql(
+			"select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name"
+		)
 		summaries.rebuild_claims()
-		after = frappe.db.sql("select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name")
+		after = frappe.db.sql(
+			"select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name"
+		)
 		self.assertEqual(before, after)
 
 	# --- isolation -----------------------------------------------------------------------------
