@@ -13,7 +13,8 @@ are interleaved in rounds so that load on the machine falls on all of them alike
 
 Data: ``bench_deals.py --generate-only`` (1M registrations) and
 ``bench_incentives.py --generate-only --other-invoices 950000`` (10k x 10 + 950k x 2 = 2M invoice
-lines, inserted as raw rows, so the PRM Sales Summary is rebuilt here first; the rebuild is timed).
+lines, inserted as raw rows like the registrations and claims, so the PRM Sales, Deal and Claim
+Summaries are rebuilt here first; each rebuild is timed).
 
 Run from the bench's ``sites`` directory as user ``frappe`` (see benchmarks/README.md)::
 
@@ -192,7 +193,10 @@ def main(argv=None):
 	ap.add_argument("--report-reps", type=int, default=5, help="runs per report")
 	ap.add_argument("--rounds", type=int, default=5)
 	ap.add_argument("--feed-lines", type=int, default=100_000)
-	ap.add_argument("--skip-rebuild", action="store_true", help="the summary is already built")
+	ap.add_argument("--skip-rebuild", action="store_true", help="the summaries are already built")
+	ap.add_argument(
+		"--skip-sales-rebuild", action="store_true", help="rebuild the deal and claim summaries only"
+	)
 	ap.add_argument("--skip-feed", action="store_true")
 	ap.add_argument("--skip-widgets", action="store_true", help="only the feed import (and the rebuild)")
 	ap.add_argument("--keep-feed", action="store_true", help="leave the imported feed lines on the site")
@@ -220,14 +224,24 @@ def main(argv=None):
 			or frappe.get_all("Company", pluck="name")[0]
 		)
 		if not args.skip_rebuild:
-			from prm_extension import sales_summary
+			from prm_extension import sales_summary, summaries
 
-			t0 = time.perf_counter()
-			rows = sales_summary.rebuild()
-			frappe.db.commit()
-			result["summary_rebuild"] = {"seconds": time.perf_counter() - t0, "rows": rows}
-			bl.log(f"PRM Sales Summary rebuilt: {result['summary_rebuild']}")
-		result["summary_rows"] = frappe.db.count("PRM Sales Summary")
+			result["rebuilds"] = {}
+			for label, fn in (
+				("PRM Sales Summary", sales_summary.rebuild),
+				("PRM Deal Summary", summaries.rebuild_deals),
+				("PRM Claim Summary", summaries.rebuild_claims),
+			):
+				if args.skip_sales_rebuild and label == "PRM Sales Summary":
+					continue
+				t0 = time.perf_counter()
+				rows = fn()
+				frappe.db.commit()
+				result["rebuilds"][label] = {"seconds": time.perf_counter() - t0, "rows": rows}
+				bl.log(f"{label} rebuilt: {result['rebuilds'][label]}")
+		result["summary_rows"] = {
+			d: frappe.db.count(d) for d in ("PRM Sales Summary", "PRM Deal Summary", "PRM Claim Summary")
+		}
 		if not args.skip_widgets:
 			bl.log("cards and charts ...")
 			result["widgets"] = measure(workspace_calls(), args.reps, args.rounds)
@@ -256,10 +270,10 @@ def report(result: dict) -> None:
 	s = result["site"]
 	print(
 		f"\nSite: {s['registrations']:,} registrations, {s['invoice_lines']:,} invoice lines in {s['invoices']:,} invoices,"
-		f" {s['claims']:,} claims; {result['summary_rows']:,} summary rows"
+		f" {s['claims']:,} claims; summary rows {result['summary_rows']}"
 	)
-	if "summary_rebuild" in result:
-		print(f"PRM Sales Summary rebuild: {result['summary_rebuild']['seconds']:.1f} s")
+	for label, r in result.get("rebuilds", {}).items():
+		print(f"{label} rebuild: {r['seconds']:.1f} s, {r['rows']:,} rows")
 	print(f"\n{'':<52}    p50     p95     p99    mean   target")
 	if "widgets" not in result:
 		result["widgets"], result["reports"] = {}, {}

@@ -30,7 +30,8 @@ import frappe  # noqa: E402
 
 TARGET_MS = 150
 # Frappe's own portal page for a logged-in website user, rendered the same way: what any Frappe v15
-# page costs here (routing, the Jinja templates compiled per request, the base template's ~320 KB).
+# page costs here (routing, the base template's ~320 KB; with this app installed its templates'
+# compiled code is kept per process too, see prm_extension/templating.py).
 BASELINE = "/me"
 
 
@@ -87,6 +88,8 @@ def render(path: str, user: str) -> tuple[float, int, int]:
 	set_request(method="GET", path=path)
 	frappe.local.form_dict = frappe._dict(frappe.local.request.args.items())
 	t0 = time.perf_counter()
+	for hook in frappe.get_hooks("before_request"):  # as frappe.app does for every request
+		frappe.call(hook)
 	response = get_response()
 	elapsed = (time.perf_counter() - t0) * 1000
 	return elapsed, response.status_code, len(response.get_data())

@@ -78,6 +78,8 @@ def page(path, user):
 		set_request(method="GET", path=path)
 		# as frappe.app does for a request: the query string is the form dict
 		frappe.local.form_dict = frappe._dict(frappe.local.request.args.items())
+		for hook in frappe.get_hooks("before_request"):  # as frappe.app does (compiled templates)
+			frappe.call(hook)
 		response = get_response()
 		page.location = response.headers.get("Location")
 		return response.status_code, frappe.safe_decode(response.get_data())

@@ -1,0 +1,42 @@
+"""Compiled templates kept per web worker (templating.py): faster pages, never stale or shared
+data."""
+
+from __future__ import annotations
+
+import frappe
+import jinja2
+from frappe.utils.jinja import get_jenv
+
+from prm_extension import templating
+from prm_extension.tests.test_portal_catalog import page
+from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_partner, user_of
+
+
+class TestCompiledTemplates(PRMTestCase):
+	def test_an_edited_template_is_compiled_again(self):
+		cache = templating.ProcessBytecodeCache()
+		first = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "A {{ x }}"}), bytecode_cache=cache)
+		self.assertEqual(first.get_template("t.html").render(x=1), "A 1")
+		self.assertEqual(len(cache._code), 1)
+		# a new environment (the next request) with the same cache but a changed source
+		second = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "B {{ x }}"}), bytecode_cache=cache)
+		self.assertEqual(second.get_template("t.html").render(x=2), "B 2")
+		third = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "B {{ x }}"}), bytecode_cache=cache)
+		self.assertEqual(third.get_template("t.html").render(x=3), "B 3")
+
+	def test_requests_share_code_not_data(self):
+		ensure_channel()
+		h = frappe.generate_hash(length=5)
+		one, two = make_partner(f"PRM Tpl One {h}"), make_partner(f"PRM Tpl Two {h}")
+		templating.CACHE.clear()
+		templating.keep_compiled_templates()
+		self.assertIs(get_jenv().bytecode_cache, templating.CACHE)
+		status, html_one = page("/partner", user_of(one.name))
+		self.assertEqual(status, 200)
+		compiled = len(templating.CACHE._code)
+		self.assertGreater(compiled, 5)  # the page, the base template and its includes
+		status, html_two = page("/partner", user_of(two.name))
+		self.assertEqual((status, len(templating.CACHE._code)), (200, compiled))  # nothing compiled again
+		self.assertIn(one.partner_name, html_one)
+		self.assertIn(two.partner_name, html_two)
+		self.assertNotIn(one.partner_name, html_two)
