@@ -242,7 +242,7 @@ describe("partner portal /partner/incentives", { timeout: 14 * TIMEOUT }, () => 
 		assert.match(programText, /50 % of the actual cost/);
 		assert.equal(await program.locator("b >> text=Proof").count(), 0, "no markup from the description");
 		// the sidebar leads to the page
-		assert.ok(await page.locator('.sidebar-column a[href="/partner/incentives"]').count(), "the portal menu links /partner/incentives");
+		assert.ok(await page.locator('.prm-side a[href="/partner/incentives"]').count(), "the portal menu links /partner/incentives");
 		await screenshot(page, cfg, `${SHOT}-balance-1280.png`);
 		assertNoPageErrors(a);
 	});

@@ -1,10 +1,11 @@
 // The part nginx plays in production, for the browser tests: one loopback address for the site
 // (gunicorn) and Frappe's realtime server (socket.io), which the desk reaches on the site's own
-// origin under /socket.io. Node built-ins only.
+// origin under /socket.io, with nginx's gzip settings from `bench setup nginx`. Node built-ins only.
 //
 //   node proxy.mjs [listen=127.0.0.1:8000] [web=127.0.0.1:8001] [socketio=127.0.0.1:9000]
 import http from "node:http";
 import net from "node:net";
+import zlib from "node:zlib";
 
 const [listen = "127.0.0.1:8000", web = "127.0.0.1:8001", socketio = "127.0.0.1:9000"] = process.argv.slice(2);
 const split = (a) => ({ host: a.split(":")[0], port: Number(a.split(":")[1]) });
@@ -22,9 +23,36 @@ function headersFor(req) {
 	return headers;
 }
 
+// Compression as in bench's generated nginx.conf (`bench setup nginx`): gzip level 5, responses
+// of at least 256 bytes, text/html and these types, whenever the browser accepts gzip. nginx serves
+// /assets itself and types .js files application/javascript; gunicorn's static handler here says
+// text/javascript for the same files, so that is compressed too.
+const GZIP_TYPES = new Set(["text/html", "text/javascript", "application/atom+xml", "application/javascript", "application/json", "application/rss+xml", "application/vnd.ms-fontobject", "application/x-font-ttf", "application/font-woff", "application/x-web-app-manifest+json", "application/xhtml+xml", "application/xml", "font/opentype", "image/svg+xml", "image/x-icon", "text/css", "text/plain", "text/x-component"]);
+
+function compressible(req, up) {
+	const type = String(up.headers["content-type"] || "").split(";")[0].trim().toLowerCase();
+	const length = up.headers["content-length"];
+	return (
+		/\bgzip\b/.test(String(req.headers["accept-encoding"] || "")) &&
+		!up.headers["content-encoding"] &&
+		GZIP_TYPES.has(type) &&
+		!(length !== undefined && Number(length) < 256) &&
+		req.method !== "HEAD" &&
+		up.statusCode !== 204 &&
+		up.statusCode !== 304
+	);
+}
+
 const server = http.createServer((req, res) => {
 	const { host, port } = target(req.url);
 	const upstream = http.request({ host, port, method: req.method, path: req.url, headers: headersFor(req) }, (up) => {
+		if (!isSocket(req.url) && compressible(req, up)) {
+			const headers = { ...up.headers, "content-encoding": "gzip", vary: "Accept-Encoding" };
+			delete headers["content-length"];
+			res.writeHead(up.statusCode, headers);
+			up.pipe(zlib.createGzip({ level: 5 })).pipe(res);
+			return;
+		}
 		res.writeHead(up.statusCode, up.headers);
 		up.pipe(res);
 	});

@@ -197,3 +197,6 @@ role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}
 # compiled Jinja templates kept per web worker (see templating.py): the portal's pages render in
 # well under half the time; the per-request environment and its data stay as Frappe makes them
 before_request = ["prm_extension.templating.keep_compiled_templates"]
+
+# the partner portal's base template writes the translations of its scripts into the page
+jinja = {"methods": ["prm_extension.templating.prm_script_messages"]}

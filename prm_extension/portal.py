@@ -4,22 +4,23 @@ import re
 from urllib.parse import urlencode
 
 import frappe
-from frappe import _
+from frappe import _, _lt
 from frappe.utils import fmt_money, formatdate
 
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
 
+# (route, title in Frappe's portal menu, label in the portal's own menu)
 PORTAL_LINKS = (
-	("/partner", "Partner Home"),
-	("/partner/accounts", "Partner Accounts"),
-	("/partner/deals", "Partner Deals"),
-	("/partner/incentives", "Partner Incentives"),
-	("/partner/products", "Partner Products"),
-	("/partner/promotions", "Partner Promotions"),
-	("/partner/warranty", "Partner Warranty"),
-	("/partner/feeds", "Partner Sell-Through"),
-	("/partner/news", "Partner News"),
-	("/partner/team", "Partner Team"),
+	("/partner", "Partner Home", _lt("Home")),
+	("/partner/accounts", "Partner Accounts", _lt("Accounts")),
+	("/partner/deals", "Partner Deals", _lt("Deals")),
+	("/partner/incentives", "Partner Incentives", _lt("Incentives")),
+	("/partner/products", "Partner Products", _lt("Products & pricing")),
+	("/partner/promotions", "Partner Promotions", _lt("Promotions")),
+	("/partner/warranty", "Partner Warranty", _lt("Warranty")),
+	("/partner/feeds", "Partner Sell-Through", _lt("Sell-through")),
+	("/partner/news", "Partner News", _lt("News")),
+	("/partner/team", "Partner Team", _lt("Team")),
 )
 MAX_PAGE = 10000
 
@@ -48,9 +49,9 @@ def portal_sidebar() -> list[dict]:
 	the standard menu alone would miss a page for Partner Users or Partner Admins."""
 	from frappe.website.utils import get_portal_sidebar_items
 
-	ours = {route for route, _title in PORTAL_LINKS}
+	ours = {route for route, _title, _label in PORTAL_LINKS}
 	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
-	return [{"route": route, "title": _(title)} for route, title in PORTAL_LINKS] + others
+	return [{"route": route, "title": str(label)} for route, _title, label in PORTAL_LINKS] + others
 
 
 def like_pattern(text: str) -> str:

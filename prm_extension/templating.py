@@ -45,3 +45,34 @@ def keep_compiled_templates() -> None:
 	from frappe.utils.jinja import get_jenv
 
 	get_jenv().bytecode_cache = CACHE
+
+
+SCRIPTS = ("prm_portal.js", "partner_accounts.js", "partner_application.js", "partner_deals.js")
+SCRIPTS += ("partner_feeds.js", "partner_incentives.js", "partner_team.js", "partner_warranty.js")
+
+
+def prm_script_messages() -> dict[str, str]:
+	"""Jinja method for the portal's base template: the translations of the strings the portal's
+	scripts pass to ``__()`` in the user's language (none for English), cached per language."""
+	import os
+
+	import frappe
+	from frappe.translate import get_messages_from_file
+
+	lang = getattr(frappe.local, "lang", None) or "en"
+	if lang == "en":
+		return {}
+	key = f"prm_script_messages:{lang}"
+	cached = frappe.cache.get_value(key)
+	if cached is not None:
+		return cached
+	folder = frappe.get_app_path("prm_extension", "public", "js")
+	out = {}
+	for name in SCRIPTS:
+		for message in get_messages_from_file(os.path.join(folder, name)):
+			text = message[1]
+			translated = frappe._(text)
+			if translated != text:
+				out[text] = translated
+	frappe.cache.set_value(key, out, expires_in_sec=3600)
+	return out

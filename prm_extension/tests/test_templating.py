@@ -34,9 +34,22 @@ class TestCompiledTemplates(PRMTestCase):
 		status, html_one = page("/partner", user_of(one.name))
 		self.assertEqual(status, 200)
 		compiled = len(templating.CACHE._code)
-		self.assertGreater(compiled, 5)  # the page, the base template and its includes
+		# the portal's base template (Frappe compiles the page's own source from a string)
+		self.assertGreaterEqual(compiled, 1)
 		status, html_two = page("/partner", user_of(two.name))
 		self.assertEqual((status, len(templating.CACHE._code)), (200, compiled))  # nothing compiled again
 		self.assertIn(one.partner_name, html_one)
 		self.assertIn(two.partner_name, html_two)
 		self.assertNotIn(one.partner_name, html_two)
+
+	def test_portal_pages_are_lean_and_escape_their_titles(self):
+		ensure_channel()
+		partner = make_partner(f"PRM Tpl Lean {frappe.generate_hash(length=5)}")
+		status, html = page("/partner/deals", user_of(partner.name))
+		self.assertEqual(status, 200)
+		self.assertIn('class="col-sm-3 col-md-2 prm-side"', html)  # the portal's own menu
+		self.assertIn('href="/partner/deals" class="active"', html)
+		self.assertIn("website.bundle", html)  # Frappe's stylesheet (Bootstrap layout)
+		for heavy in ("frappe-web.bundle", "erpnext-web.bundle", 'id="frappe-symbols"'):
+			self.assertNotIn(heavy, html)
+		self.assertIn("window.__ = function", html)
