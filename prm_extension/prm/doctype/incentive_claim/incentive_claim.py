@@ -245,7 +245,6 @@ class IncentiveClaim(Document):
 
 
 def on_doctype_update():
-	frappe.db.add_index("Incentive Claim", ["fund_allocation", "docstatus"])
 	frappe.db.add_index("Incentive Claim", ["payout_doctype", "payout_document"])
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
 	# spend by period, read from the index only (workspace cards)

@@ -5,7 +5,7 @@ accounting documents and their reversal, isolation."""
 from __future__ import annotations
 
 import frappe
-from frappe.utils import add_days, flt, nowdate
+from frappe.utils import add_days, flt, get_first_day, nowdate
 
 from prm_extension.api.deals import decide
 from prm_extension.api.incentives import (
@@ -377,12 +377,14 @@ class TestIncentives(PRMTestCase):
 		as_user(G, submit_claim, claim.name)
 		decide_claim(claim.name, "Approve")
 		cust = make_customer().name
+		# the allocation's period counts the whole months it touches (the monthly sales summary)
 		invoiced_before = frappe.db.sql(
 			"""select coalesce(sum(base_net_total), 0) from `tabSales Invoice` where docstatus = 1 and sales_partner = %s
-			and posting_date between %s and %s""",
+			and company = %s and posting_date between %s and %s""",
 			(
 				frappe.db.get_value("Channel Partner", GAMMA, "sales_partner"),
-				alloc.period_start,
+				company(),
+				get_first_day(alloc.period_start),
 				alloc.period_end,
 			),
 		)[0][0]

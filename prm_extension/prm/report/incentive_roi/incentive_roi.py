@@ -1,6 +1,7 @@
 """Incentive ROI: per program and partner, what the vendor spent (approved and paid claims)
-against the revenue that partner brought in the program's period: won registered deals and
-submitted Sales Invoices carrying the partner's Sales Partner (in the program's product lines)."""
+against the revenue that partner brought in the allocation's period (the whole months it touches):
+won registered deals (company currency) and submitted Sales Invoices carrying the partner's Sales
+Partner, from the monthly summaries."""
 
 from decimal import Decimal
 
@@ -83,7 +84,9 @@ def data(filters):
 	if not rows:
 		return []
 	names = tuple(r.allocation for r in rows)
-	# Three grouped queries for all rows (no per-row look-ups).
+	# Three grouped queries for all rows (no per-row look-ups). Spend reads the claims through a
+	# covering index; revenue comes from the monthly summaries, so an allocation's period counts
+	# the whole months it touches.
 	spend = {
 		r.name: r
 		for r in frappe.db.sql(
@@ -95,19 +98,23 @@ def data(filters):
 	}
 	won = dict(
 		frappe.db.sql(
-			"""select a.name, sum(d.won_amount) from `tabFund Allocation` a
-			join `tabDeal Registration` d on d.channel_partner = a.channel_partner and d.status = 'Won'
-				and d.won_on between a.period_start and a.period_end
+			"""select a.name, sum(d.won_value) from `tabFund Allocation` a
+			join (select channel_partner, won_month, sum(won_value) as won_value from `tabPRM Deal Summary`
+				where grain = 'Registration' and status = 'Won' and company = %(company)s
+				group by channel_partner, won_month) d
+				on d.channel_partner = a.channel_partner
+				and d.won_month between date_format(a.period_start, '%%Y-%%m-01') and a.period_end
 			where a.name in %(names)s group by a.name""",
-			{"names": names},
+			{"names": names, "company": filters.company},
 		)
 	)
 	invoiced = dict(
 		frappe.db.sql(
-			"""select a.name, sum(si.base_net_total) from `tabFund Allocation` a
-			join `tabChannel Partner` cp on cp.name = a.channel_partner
-			join `tabSales Invoice` si on si.sales_partner = cp.sales_partner and si.docstatus = 1
-				and si.company = %(company)s and si.posting_date between a.period_start and a.period_end
+			"""select a.name, sum(s.net_amount) from `tabFund Allocation` a
+			join (select channel_partner, posting_date, sum(net_amount) as net_amount from `tabPRM Sales Summary`
+				where company = %(company)s group by channel_partner, posting_date) s
+				on s.channel_partner = a.channel_partner
+				and s.posting_date between date_format(a.period_start, '%%Y-%%m-01') and a.period_end
 			where a.name in %(names)s group by a.name""",
 			{"names": names, "company": filters.company},
 		)
