@@ -23,7 +23,7 @@ from frappe.utils import add_days, add_months, get_first_day, getdate, nowdate
 
 from prm_extension.core.analytics import margin_percentage, win_rate
 from prm_extension.core.incentives import roi
-from prm_extension.core.summaries import DEAL_GRAIN, LINE_GRAIN
+from prm_extension.core.summaries import DEAL_GRAIN, LINE_GRAIN, ROLLUP
 
 GROUPS = ("Partner", "Tier", "Territory", "Product Line")
 APPROVED_CLAIM = ("Approved", "Partially Approved", "Paid")
@@ -233,8 +233,12 @@ def _summary_where(scope: Scope, params: dict, grain: str, month: str = "d.month
 
 def _grain(scope: Scope, group_by: str | None = None) -> str:
 	# a registration counts once at its whole value; by product line (or within one), once per
-	# line it names, with those lines' amounts
-	return LINE_GRAIN if group_by == "Product Line" or scope.product_line else DEAL_GRAIN
+	# line it names, with those lines' amounts; without a territory asked for, from the grain
+	# that leaves territories out (far fewer rows)
+	grain = LINE_GRAIN if group_by == "Product Line" or scope.product_line else DEAL_GRAIN
+	if group_by == "Territory" or scope.territory:
+		return grain
+	return ROLLUP[grain]
 
 
 DEAL_GROUP = {

@@ -233,6 +233,18 @@ def rebuild_deals() -> int:
 			group by {", ".join(DEAL_KEY_SQL)}, item_group, status, approved""",
 			params,
 		)
+		# the same figures without the territory
+		for grain, total in core.ROLLUP.items():
+			frappe.db.sql(
+				f"""insert into `tab{DEALS}` ({columns})
+				select {_hash("%(total)s", "month", "won_month", "company", "channel_partner", "null", "item_group", "status", "approved")},
+					%(stamp)s, %(stamp)s, %(user)s, %(user)s,
+					%(total)s, month, won_month, company, channel_partner, null, item_group, status, approved,
+					sum(registrations), sum(registered_value), sum(won_value), sum(decided), sum(decision_hours)
+				from `tab{DEALS}` where grain = %(grain)s and month = %(start)s
+				group by month, won_month, company, channel_partner, item_group, status, approved""",
+				{**params, "grain": grain, "total": total},
+			)
 		written += frappe.db.sql(f"select count(*) from `tab{DEALS}` where month = %s", start)[0][0]
 		if not frappe.flags.in_test:
 			frappe.db.commit()

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from prm_extension.core.summaries import (
 	DEAL_GRAIN,
+	DEAL_TOTAL_GRAIN,
 	LINE_GRAIN,
+	LINE_TOTAL_GRAIN,
 	ClaimState,
 	DealState,
 	add,
@@ -54,7 +56,11 @@ def test_a_registration_counts_once_and_once_per_product_line():
 	# servers 700 and software 300 in the deal's currency, 770 and 330 in the company's
 	assert rows[(LINE_GRAIN, *head, "Servers", "Approved", 1)] == (1, D("770"), 0, 1, D("24.0"))
 	assert rows[(LINE_GRAIN, *head, "Software", "Approved", 1)] == (1, D("330"), 0, 1, D("24.0"))
-	assert len(rows) == 3
+	# and the same without the territory
+	total = (date(2026, 3, 1), None, "ACME", "P1", None)
+	assert rows[(DEAL_TOTAL_GRAIN, *total, None, "Approved", 1)] == (1, D("1100"), 0, 1, D("24.0"))
+	assert rows[(LINE_TOTAL_GRAIN, *total, "Servers", "Approved", 1)] == (1, D("770"), 0, 1, D("24.0"))
+	assert len(rows) == 6
 
 
 def test_won_value_in_company_currency_is_split_over_the_lines():
@@ -69,8 +75,8 @@ def test_drafts_cancelled_and_undecided():
 	assert deal_contribution(deal(docstatus=0, status="Draft", submitted_on=None)) == {}
 	assert deal_contribution(deal(docstatus=2, status="Approved")) == {}
 	waiting = deal_contribution(deal(docstatus=0, status="Submitted", decision_hours=None, lines=[]))
-	assert list(waiting.values()) == [(1, D("1100"), 0, 0, 0)]
-	assert next(iter(waiting))[-1] == 0  # not approved
+	assert list(waiting.values()) == [(1, D("1100"), 0, 0, 0)] * 2  # with and without territory
+	assert all(k[-1] == 0 for k in waiting)  # not approved
 
 
 def test_claims_count_once_submitted():
@@ -155,6 +161,21 @@ def test_following_every_change_equals_summarising_the_final_states(history):
 	# the registration grain counts every submitted, not cancelled registration once
 	counted = [s for s in last.values() if s.submitted_on and s.docstatus != 2]
 	assert sum(m[0] for k, m in summary.items() if k[0] == DEAL_GRAIN) == len(counted)
+	# the all-territories grains hold the same figures, territory dropped
+	for grain, total_grain in ((DEAL_GRAIN, DEAL_TOTAL_GRAIN), (LINE_GRAIN, LINE_TOTAL_GRAIN)):
+		rolled: dict = {}
+		add(
+			rolled,
+			{
+				(total_grain, *k[1:5], None, *k[6:]): m
+				for k, m in summary.items()
+				if k[0] == grain and k[5] is None
+			},
+		)
+		for k, m in summary.items():
+			if k[0] == grain and k[5] is not None:
+				add(rolled, {(total_grain, *k[1:5], None, *k[6:]): m})
+		assert rolled == {k: m for k, m in summary.items() if k[0] == total_grain}
 	# the product lines share out the registration's won value (lines with an amount)
 	for s in counted:
 		one = deal_contribution(s)

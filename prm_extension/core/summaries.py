@@ -76,6 +76,11 @@ def total(contributions: Iterable[Mapping[Key, Measures]]) -> Summary:
 
 DEAL_GRAIN = "Registration"
 LINE_GRAIN = "Product Line"
+# the same two grains without the territory: 15 times fewer rows to read when no territory is
+# asked for (the workspace charts, most reports)
+DEAL_TOTAL_GRAIN = "Registration (all territories)"
+LINE_TOTAL_GRAIN = "Product Line (all territories)"
+ROLLUP = {DEAL_GRAIN: DEAL_TOTAL_GRAIN, LINE_GRAIN: LINE_TOTAL_GRAIN}
 DEAL_KEY = (
 	"grain",
 	"month",
@@ -111,8 +116,9 @@ class DealState:
 
 def deal_contribution(deal: DealState | None) -> Summary:
 	"""The rows one registration adds: one at the registration grain (counted once, its whole
-	value) and one per product line it names (its lines' amounts in that line). Drafts never
-	submitted and cancelled registrations add nothing. Rows are keyed by the month it was
+	value) and one per product line it names (its lines' amounts in that line), each also without
+	its territory (the "all territories" grains). Drafts never submitted and cancelled
+	registrations add nothing. Rows are keyed by the month it was
 	submitted in and, once won, the month it was won in. Values are in company currency: a deal's
 	own-currency amounts are converted at its ``base_expected_value / expected_value`` rate; the won
 	amount is split over the lines in proportion to their amounts."""
@@ -145,6 +151,9 @@ def deal_contribution(deal: DealState | None) -> Summary:
 		value = in_company_currency(amount)
 		share = won_base * amount / line_total if (won and line_total) else ZERO
 		rows[(LINE_GRAIN, *head, group, *tail)] = (1, value, share, decided, hours)
+	for key, measures in list(rows.items()):
+		# key: grain, month, won_month, company, channel_partner, territory, item_group, status, approved
+		rows[(ROLLUP[key[0]], *key[1:5], None, *key[6:])] = measures
 	return rows
 
 

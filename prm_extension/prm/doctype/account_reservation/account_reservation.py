@@ -281,6 +281,8 @@ def raise_refusal(decision):
 
 
 def on_doctype_update():
+	# what a partner did in a period (Partner Activity report)
+	frappe.db.add_index("Account Reservation", ["channel_partner", "creation"])
 	frappe.db.add_index("Account Reservation", ["root_customer", "status"])
 	frappe.db.add_index("Account Reservation", ["channel_partner", "status"])
 	frappe.db.add_index("Account Reservation", ["status", "expiry_date"])

@@ -425,6 +425,8 @@ class DealRegistration(Document):
 
 
 def on_doctype_update():
+	# what a partner did in a period (Partner Activity report)
+	frappe.db.add_index("Deal Registration", ["channel_partner", "creation"])
 	frappe.db.add_index("Deal Registration", ["customer", "status"])
 	frappe.db.add_index("Deal Registration", ["name_key", "status"])
 	frappe.db.add_index("Deal Registration", ["domain_key", "status"])

@@ -245,6 +245,8 @@ class IncentiveClaim(Document):
 
 
 def on_doctype_update():
+	# what a partner did in a period (Partner Activity report)
+	frappe.db.add_index("Incentive Claim", ["channel_partner", "creation"])
 	frappe.db.add_index("Incentive Claim", ["payout_doctype", "payout_document"])
 	frappe.db.add_index("Incentive Claim", ["mdf_request"])
 	# spend by period, read from the index only (workspace cards)

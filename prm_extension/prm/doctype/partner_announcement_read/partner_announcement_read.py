@@ -10,6 +10,8 @@ class PartnerAnnouncementRead(Document):
 
 
 def on_doctype_update():
+	# what a partner did in a period (Partner Activity report)
+	frappe.db.add_index("Partner Announcement Read", ["channel_partner", "read_on"])
 	frappe.db.add_unique(
 		"Partner Announcement Read", ["announcement", "user"], constraint_name="unique_announcement_user"
 	)
