@@ -257,17 +257,24 @@ PIPELINE_MEASURES = """sum(d.registrations) as registered, sum(d.registered_valu
 	sum(d.decision_hours) / nullif(sum(d.decided), 0) as avg_hours"""
 
 
-def pipeline_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
+def pipeline_by(
+	scope: Scope, group_by: str = "Partner", limit: int | None = None, status: str | None = None
+) -> list[dict]:
 	"""Registrations submitted in the period (whole months), by group: registered, approved, won,
 	lost, rejected (counts and company-currency values), win rate and average hours to decide.
-	By product line a registration counts once in each line it names, with that line's amount."""
+	By product line a registration counts once in each line it names, with that line's amount.
+	``status``: only the registrations in that status (read through the status index)."""
 	params: dict = {}
 	group_by = _group_by(group_by)
+	where = _summary_where(scope, params, _grain(scope, group_by))
+	if status:
+		where += " and d.status = %(status)s"
+		params["status"] = status
 	rows = frappe.db.sql(
 		f"""select {DEAL_GROUP[group_by]} as grp, {PIPELINE_MEASURES}
 		from `tabPRM Deal Summary` d
 		left join `tabChannel Partner` cp on cp.name = d.channel_partner
-		where {_summary_where(scope, params, _grain(scope, group_by))}
+		where {where}
 		group by grp order by registered_value desc {"limit %(limit)s" if limit else ""}""",
 		{**params, "limit": limit},
 		as_dict=True,

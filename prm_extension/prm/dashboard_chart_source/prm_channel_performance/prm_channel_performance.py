@@ -40,7 +40,8 @@ def get(
 			{_("Registered"): "registered_value", _("Approved"): "approved_value", _("Won"): "won_value"},
 		)
 	if metric == "Won":
-		rows = sorted(analytics.pipeline_by(scope, group_by), key=lambda r: -(r.won_value or 0))[:TOP]
+		rows = analytics.pipeline_by(scope, group_by, status="Won")
+		rows = sorted(rows, key=lambda r: -(r.won_value or 0))[:TOP]
 		return _chart(rows, {_("Won"): "won_value"})
 	if metric == "Sell-Through":
 		rows = analytics.sell_through_by(scope, group_by, limit=TOP)

@@ -13,4 +13,5 @@ class PRMDealSummary(Document):
 def on_doctype_update():
 	frappe.db.add_index("PRM Deal Summary", ["grain", "month", "channel_partner"])
 	frappe.db.add_index("PRM Deal Summary", ["grain", "won_month"])
+	frappe.db.add_index("PRM Deal Summary", ["grain", "status", "month"])  # won deals by group
 	frappe.db.add_index("PRM Deal Summary", ["channel_partner", "grain", "month"])

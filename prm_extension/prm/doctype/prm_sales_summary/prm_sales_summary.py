@@ -12,4 +12,20 @@ class PRMSalesSummary(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("PRM Sales Summary", ["posting_date", "channel_partner"])
+	# the dashboards' revenue and margin read this index alone (no row look-ups)
+	frappe.db.add_index(
+		"PRM Sales Summary",
+		[
+			"posting_date",
+			"channel_partner",
+			"company",
+			"territory",
+			"item_group",
+			"net_amount",
+			"cost_amount",
+			"qty",
+			"`lines`",  # a reserved word; add_index writes the names as given
+		],
+		"sales_figures_index",
+	)
 	frappe.db.add_index("PRM Sales Summary", ["channel_partner", "posting_date"])
