@@ -304,6 +304,18 @@ def pipeline_total(scope: Scope) -> dict:
 	}
 
 
+def won_total(scope: Scope) -> Decimal:
+	"""Company-currency value of registrations won in the months of the period (deal summary)."""
+	params: dict = {}
+	value = frappe.db.sql(
+		f"""select sum(d.won_value) from `tabPRM Deal Summary` d
+		left join `tabChannel Partner` cp on cp.name = d.channel_partner
+		where d.status = 'Won' and {_summary_where(scope, params, _grain(scope), "d.won_month")}""",
+		params,
+	)[0][0]
+	return Decimal(str(value or 0))
+
+
 def won_value(scope: Scope) -> Decimal:
 	"""Company-currency value of registrations won in the period (by won date)."""
 	params: dict = {}

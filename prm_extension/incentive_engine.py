@@ -127,6 +127,34 @@ def balance(allocation: str, for_update: bool = False, exclude_claim: str | None
 	)
 
 
+def open_allocations(partner: str) -> list:
+	"""The partner's allocations in programs whose claim deadline has not passed (what it can
+	still spend), through ``frappe.get_list`` (permissions apply)."""
+	today = getdate(nowdate())
+	programs = frappe.get_list(
+		"Fund Allocation",
+		filters={"channel_partner": partner},
+		fields=["program"],
+		distinct=True,
+		pluck="program",
+	)
+	open_programs = [
+		p
+		for p in programs
+		if not (deadline := frappe.get_cached_value("Incentive Program", p, "claim_deadline"))
+		or getdate(deadline) >= today
+	]
+	if not open_programs:
+		return []
+	return frappe.get_list(
+		"Fund Allocation",
+		filters={"channel_partner": partner, "program": ("in", open_programs)},
+		fields=["name", "program", "program_type", "currency", "period_end"],
+		order_by="period_end desc",
+		limit_page_length=0,
+	)
+
+
 def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
 	"""Balances of many allocations at once (the same sums as ``balance``, in two grouped queries
 	instead of three queries per allocation); for lists, never for a decision."""

@@ -4,7 +4,7 @@ Writes go through the documents' lifecycle; these functions only shape requests 
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import cint, flt
 
 from prm_extension import incentive_engine as engine
 from prm_extension.partners import is_manager, resolve_acting_partner
@@ -27,9 +27,11 @@ def _get(doctype: str, name: str, ptype: str = "write"):
 
 @frappe.whitelist()
 @frappe.read_only()
-def balances(channel_partner: str | None = None) -> list[dict]:
-	"""The partner's allocations with their derived balances."""
+def balances(channel_partner: str | None = None, start: int = 0, page_length: int = 200) -> list[dict]:
+	"""The partner's allocations with their derived balances, newest period first (``start`` and
+	``page_length``, at most 200, page through them)."""
 	partner = resolve_acting_partner(channel_partner)
+	start, page_length = max(cint(start), 0), min(max(cint(page_length), 1), 200)
 	filters = {"channel_partner": partner} if partner else {}
 	out = []
 	rows = frappe.get_list(
@@ -44,8 +46,9 @@ def balances(channel_partner: str | None = None) -> list[dict]:
 			"currency",
 			"allocated_amount",
 		],
-		order_by="period_end desc",
-		limit_page_length=200,
+		order_by="period_end desc, name desc",
+		limit_start=start,
+		limit_page_length=page_length,
 	)
 	computed = engine.balances_for([a.name for a in rows])
 	for a in rows:

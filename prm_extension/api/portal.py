@@ -1,7 +1,7 @@
 """Partner portal calls: home figures, announcements read, and the partner's team.
 
 Figures are read with ``frappe.get_list`` (the partner permission conditions apply: never another
-partner's data). Team changes go through the Channel Partner document and its controller, which
+partner's data), the open pipeline from the deal summary narrowed to the caller's own partner. Team changes go through the Channel Partner document and its controller, which
 keeps each member's website User (roles, enabled) and Contact in step.
 """
 
@@ -31,17 +31,8 @@ ROLES = ("Partner User", "Partner Admin")
 def home_figures() -> dict:
 	"""The session partner's figures (a manager gets the channel's figures, unfiltered)."""
 	today = nowdate()
-	deals = frappe.get_list(
-		"Deal Registration",
-		filters={"status": ("in", OPEN_DEAL_STATUSES)},
-		fields=["currency", "count(name) as count", "sum(expected_value) as value"],
-		group_by="currency",
-		order_by="currency asc",
-		limit_page_length=0,
-	)
-	pipeline = [
-		{"currency": d.currency, "value": flt(d.value), "count": cint(d.count)} for d in deals if d.count
-	]
+	partner = partner_of()
+	pipeline = open_pipeline(partner)
 	expiring = frappe.get_list(
 		"Account Reservation",
 		filters={
@@ -53,16 +44,18 @@ def home_figures() -> dict:
 		limit_page_length=0,
 	)
 	available = defaultdict(float)
-	partner = partner_of()
 	if partner:
-		from prm_extension.api.incentives import balances
+		from prm_extension.incentive_engine import balances_for, open_allocations
 
-		for b in balances(partner):
-			if not b.get("expired") and b.get("currency"):
-				available[b["currency"]] += flt(b.get("available"))
+		allocations = open_allocations(partner)
+		computed = balances_for([a.name for a in allocations])
+		for a in allocations:
+			if a.currency and not computed[a.name].expired:
+				available[a.currency] += flt(computed[a.name].available)
 	claims = frappe.get_list(
 		"Incentive Claim",
-		filters={"status": ("in", CLAIMS_AWAITING_PARTNER), "docstatus": 0},
+		# a draft claim is never submitted: the status alone reads the (channel_partner, status) index
+		filters={"status": ("in", CLAIMS_AWAITING_PARTNER)},
 		fields=["count(name) as count"],
 		order_by=None,
 		limit_page_length=0,
@@ -91,6 +84,30 @@ def home_figures() -> dict:
 		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
 		"unread_announcements": announcements.unread_count(),
 	}
+
+
+def open_pipeline(partner: str | None) -> list[dict]:
+	"""Registrations waiting for a decision or approved and open, whatever their date: count and
+	value per company currency, from the deal summary (the partner's own rows; a manager gets the
+	whole channel, anyone else nothing)."""
+	from prm_extension.core.summaries import DEAL_TOTAL_GRAIN
+
+	if not partner and not is_manager():
+		return []
+	params = {"grain": DEAL_TOTAL_GRAIN, "statuses": OPEN_DEAL_STATUSES, "partner": partner}
+	rows = frappe.db.sql(
+		f"""select company, sum(registrations), sum(registered_value) from `tabPRM Deal Summary`
+		where grain = %(grain)s and status in %(statuses)s
+		{"and channel_partner = %(partner)s" if partner else ""}
+		group by company""",
+		params,
+	)
+	by_currency: dict[str, list] = defaultdict(lambda: [0, 0.0])
+	for company, count, value in rows:
+		currency = frappe.get_cached_value("Company", company, "default_currency") if company else None
+		by_currency[currency or ""][0] += cint(count)
+		by_currency[currency or ""][1] += flt(value)
+	return [{"currency": c, "value": v, "count": n} for c, (n, v) in sorted(by_currency.items()) if n > 0]
 
 
 @frappe.whitelist(methods=["POST"])

@@ -155,6 +155,7 @@ class TestChannelAnalytics(PRMTestCase):
 		)
 		self.assertEqual(r.win_rate, D("50.0"))
 		self.assertEqual(analytics.won_value(self.scope(partner=self.p1)), D("1500"))
+		self.assertEqual(analytics.won_total(self.scope(partner=self.p1)), D("1500"))  # the summary
 		by_line = analytics.pipeline_by(self.scope(partner=self.p1), "Product Line")
 		self.assertEqual([(x.grp, x.registered) for x in by_line], [("PRM Servers", 4)])
 		self.assertEqual(analytics.open_pipeline(self.scope(partner=self.p1)), D("0"))

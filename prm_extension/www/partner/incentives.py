@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import formatdate
 
+from prm_extension.incentive_engine import open_allocations
 from prm_extension.partners import is_manager
 from prm_extension.portal import (
 	money,
@@ -29,14 +30,15 @@ CLAIM_STATUSES = ("Draft", "Submitted", "Approved", "Partially Approved", "Rejec
 # --- data ------------------------------------------------------------------------------------------
 
 
-def partner_balances(partner: str | None) -> list[dict]:
-	"""The partner's allocations with their balances (``api.incentives.balances``), plus program
-	type and claim deadline."""
+def partner_balances(partner: str | None, page: int = 1) -> list[dict]:
+	"""One page of the partner's allocations with their balances (``api.incentives.balances``;
+	one row more than a page, to know there is a next one), plus program type and claim
+	deadline."""
 	from prm_extension.api.incentives import balances
 
 	if not partner:
 		return []
-	rows = balances(partner)
+	rows = balances(partner, start=(page - 1) * PAGE_LENGTH, page_length=PAGE_LENGTH + 1)
 	meta = (
 		{
 			a.name: a
@@ -113,7 +115,9 @@ def get_context(context):
 	args = frappe.form_dict
 	req_status, req_page = list_state(args, "req", REQUEST_STATUSES)
 	claim_status, claim_page = list_state(args, "claim", CLAIM_STATUSES)
+	fund_page = page_number(args.get("fund_page"))
 	state = {
+		"fund_page": fund_page,
 		"req_status": req_status,
 		"req_page": req_page,
 		"claim_status": claim_status,
@@ -221,14 +225,19 @@ def get_context(context):
 	] + [(_(s), url("prm-claims", claim_status=s, claim_page=1), claim_status == s) for s in CLAIM_STATUSES]
 	context.req_status = req_status
 	context.claim_status = claim_status
-	context.balances = partner_balances(partner)
+	balances = partner_balances(partner, fund_page)
+	context.balances = balances[:PAGE_LENGTH]
+	context.fund_prev = url("prm-balances-card", fund_page=fund_page - 1) if fund_page > 1 else None
+	context.fund_next = (
+		url("prm-balances-card", fund_page=fund_page + 1) if len(balances) > PAGE_LENGTH else None
+	)
 	context.programs = usable_programs(partner)
 	context.partner = partner
 	context.is_manager = is_manager()
-	context.can_request = bool(partner) and any(
-		b.program_type == MDF and not b.expired for b in context.balances
-	)
-	context.can_claim = bool(partner) and any(not b.expired for b in context.balances)
+	# what the partner can still spend, on any page of its balances
+	open_types = {a.program_type for a in open_allocations(partner)} if partner else set()
+	context.can_request = MDF in open_types
+	context.can_claim = bool(open_types)
 	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
 	context.title = _("Incentives")
 	context.show_sidebar = True

@@ -76,7 +76,7 @@ def performance_context(partner: str) -> frappe._dict:
 		registered=deals["registered"],
 		registered_value=fmt_money(deals["registered_value"], currency=currency),
 		won=deals["won"],
-		won_value=fmt_money(analytics.won_value(scope), currency=currency),
+		won_value=fmt_money(analytics.won_total(scope), currency=currency),
 		win_rate=f"{float(deals['win_rate']):g} %" if deals["win_rate"] is not None else "–",
 		revenue=fmt_money(analytics.sales_total(scope)["revenue"], currency=currency),
 		since=formatdate(get_first_day(scope.from_date)),  # the summaries count whole months
