@@ -131,11 +131,13 @@ def open_allocations(partner: str) -> list:
 	"""The partner's allocations in programs whose claim deadline has not passed (what it can
 	still spend), through ``frappe.get_list`` (permissions apply)."""
 	today = getdate(nowdate())
+	# grouped and ordered by program: a loose scan of the (program, channel_partner) index
 	programs = frappe.get_list(
 		"Fund Allocation",
 		filters={"channel_partner": partner},
 		fields=["program"],
-		distinct=True,
+		group_by="program",
+		order_by="program asc",
 		pluck="program",
 	)
 	open_programs = [
