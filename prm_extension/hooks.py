@@ -88,6 +88,7 @@ doc_events = {
 		"on_change": "prm_extension.live.on_change",
 	},
 	"Account Reservation": {"on_change": "prm_extension.live.on_change"},
+	"Fund Allocation": {"on_change": "prm_extension.live.on_change"},
 	"MDF Request": {
 		"on_trash": "prm_extension.partners.only_drafts_deleted",
 		"on_change": "prm_extension.live.on_change",

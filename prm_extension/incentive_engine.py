@@ -127,9 +127,9 @@ def balance(allocation: str, for_update: bool = False, exclude_claim: str | None
 	)
 
 
-def open_allocations(partner: str) -> list:
-	"""The partner's allocations in programs whose claim deadline has not passed (what it can
-	still spend), through ``frappe.get_list`` (permissions apply)."""
+def open_programs(partner: str) -> list[str]:
+	"""The programs the partner holds an allocation in whose claim deadline has not passed (what
+	it can still spend), through ``frappe.get_list`` (permissions apply)."""
 	today = getdate(nowdate())
 	# grouped and ordered by program: a loose scan of the (program, channel_partner) index
 	programs = frappe.get_list(
@@ -140,17 +140,22 @@ def open_allocations(partner: str) -> list:
 		order_by="program asc",
 		pluck="program",
 	)
-	open_programs = [
+	return [
 		p
 		for p in programs
 		if not (deadline := frappe.get_cached_value("Incentive Program", p, "claim_deadline"))
 		or getdate(deadline) >= today
 	]
-	if not open_programs:
+
+
+def open_allocations(partner: str) -> list:
+	"""The partner's allocations in its open programs (``open_programs``)."""
+	programs = open_programs(partner)
+	if not programs:
 		return []
 	return frappe.get_list(
 		"Fund Allocation",
-		filters={"channel_partner": partner, "program": ("in", open_programs)},
+		filters={"channel_partner": partner, "program": ("in", programs)},
 		fields=["name", "program", "program_type", "currency", "period_end"],
 		order_by="period_end desc",
 		limit_page_length=0,

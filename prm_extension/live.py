@@ -1,7 +1,7 @@
 """Live dashboards: every change to deals, reservations, claims and partner sales publishes one
 realtime event to the site room (desk users only; portal users never join it), after the commit.
-Open PRM workspaces and reports refresh on it (``public/js/prm_live.js``). Only the DocType is
-sent: no names, no figures."""
+Open PRM workspaces and reports refresh on it (``public/js/prm_desk.js``). Only the DocType is
+sent: no names, no figures. The partner's cached portal home figures are dropped at the same time."""
 
 from __future__ import annotations
 
@@ -15,4 +15,7 @@ def publish(doctype: str) -> None:
 
 
 def on_change(doc, method=None) -> None:
+	from prm_extension.api.portal import forget_home_figures
+
 	publish(doc.doctype)
+	forget_home_figures(doc.get("channel_partner"))

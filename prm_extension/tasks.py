@@ -6,6 +6,8 @@ import frappe
 from frappe.query_builder.functions import Count
 from frappe.utils import nowdate
 
+from prm_extension.api.portal import forget_home_figures
+
 BATCH_SIZE = 1000
 
 
@@ -36,17 +38,19 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 	)
 	done = 0
 	while True:
-		names = [
-			r[0]
-			for r in frappe.qb.from_(res)
-			.select(res.name)
+		rows = (
+			frappe.qb.from_(res)
+			.select(res.name, res.channel_partner)
 			.where((res.status == "Active") & (res.expiry_date < today))
 			.orderby(res.expiry_date)
 			.limit(batch_size)
 			.run()
-		]
+		)
+		names = [r[0] for r in rows]
 		if not names:
 			break
+		for partner in {r[1] for r in rows}:
+			forget_home_figures(partner)  # the bulk update runs no document hooks
 		(
 			frappe.qb.update(res)
 			.set(res.status, "Expired")

@@ -26,12 +26,35 @@ ROLES = ("Partner User", "Partner Admin")
 # --- home -------------------------------------------------------------------------------------------
 
 
+HOME_CACHE_SECONDS = 300
+HOME_VERSIONS = "prm_home_figures_version"
+
+
+def forget_home_figures(partner: str | None) -> None:
+	"""A document of ``partner`` changed: its users' cached home figures (and the managers'
+	channel-wide ones) are not used again."""
+	token = frappe.generate_hash(length=10)
+	for key in {partner or "*", "*"}:
+		frappe.cache.hset(HOME_VERSIONS, key, token)
+
+
 @frappe.whitelist()
 @frappe.read_only()
 def home_figures() -> dict:
-	"""The session partner's figures (a manager gets the channel's figures, unfiltered)."""
-	today = nowdate()
+	"""The session partner's figures (a manager gets the channel's figures, unfiltered). Kept per
+	user for five minutes, and dropped whenever a deal, reservation, allocation, MDF request or
+	claim of the partner changes (``live.on_change``); the unread count is always fresh."""
 	partner = partner_of()
+	key = f"prm_home_figures:{frappe.session.user}:{frappe.cache.hget(HOME_VERSIONS, partner or '*') or '-'}"
+	figures = frappe.cache.get_value(key)
+	if figures is None:
+		figures = _home_figures(partner)
+		frappe.cache.set_value(key, figures, expires_in_sec=HOME_CACHE_SECONDS)
+	return {**figures, "unread_announcements": announcements.unread_count()}
+
+
+def _home_figures(partner: str | None) -> dict:
+	today = nowdate()
 	pipeline = open_pipeline(partner)
 	expiring = frappe.get_list(
 		"Account Reservation",
@@ -82,7 +105,6 @@ def home_figures() -> dict:
 		"claims_awaiting": cint(claims[0].count) if claims else 0,
 		"deals_awaiting": sum(awaiting_by_status.values()),
 		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
-		"unread_announcements": announcements.unread_count(),
 	}
 
 

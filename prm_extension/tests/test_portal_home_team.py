@@ -88,6 +88,11 @@ class TestPortalHomeTeam(PRMTestCase):
 			figures["funds_available"], [{"currency": cur, "value": 3000.0}]
 		)  # drafts do not count
 		self.assertEqual(figures["claims_awaiting"], 1)
+		# kept for the next visit, and dropped as soon as one of the partner's documents changes
+		self.assertEqual(as_user(self.user, portal.home_figures), figures)
+		register_as(self.admin, make_customer("PRM Home Third").name, items=(("PRM-SRV-100", 1, 2500),))
+		again = as_user(self.user, portal.home_figures)
+		self.assertEqual((again["open_deals"], again["pipeline"][0]["value"]), (3, 7500.0))
 
 	def test_home_page_and_unread_count(self):
 		from prm_extension.www.partner import index

@@ -9,7 +9,7 @@ import frappe
 from frappe import _
 from frappe.utils import formatdate
 
-from prm_extension.incentive_engine import open_allocations
+from prm_extension.incentive_engine import open_programs
 from prm_extension.partners import is_manager
 from prm_extension.portal import (
 	money,
@@ -235,7 +235,11 @@ def get_context(context):
 	context.partner = partner
 	context.is_manager = is_manager()
 	# what the partner can still spend, on any page of its balances
-	open_types = {a.program_type for a in open_allocations(partner)} if partner else set()
+	open_types = (
+		{frappe.get_cached_value("Incentive Program", p, "program_type") for p in open_programs(partner)}
+		if partner
+		else set()
+	)
 	context.can_request = MDF in open_types
 	context.can_claim = bool(open_types)
 	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None

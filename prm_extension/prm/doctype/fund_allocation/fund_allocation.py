@@ -87,3 +87,4 @@ class FundAllocation(Document):
 
 def on_doctype_update():
 	frappe.db.add_index("Fund Allocation", ["program", "channel_partner"])
+	frappe.db.add_index("Fund Allocation", ["channel_partner", "period_end"])  # a partner's, newest first
