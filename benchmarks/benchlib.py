@@ -50,6 +50,7 @@ def new_request(user: str) -> None:
 	"""As ``bench_reservations.new_request``, and the app's per-request tree-node memo too."""
 	br.new_request(user)
 	frappe.local.prm_tree_nodes = {}
+	frappe.local.prm_money_defaults = None  # the portal's number format, read once per request
 
 
 def ensure_items() -> None:

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _, _lt
-from frappe.utils import fmt_money, formatdate
+from frappe.utils import cint, fmt_money, formatdate
 
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
 
@@ -66,7 +66,17 @@ def status_class(status: str | None) -> str:
 
 
 def money(value, currency: str | None) -> str:
-	return fmt_money(value or 0, currency=currency) if currency else fmt_money(value or 0)
+	"""``fmt_money`` with the site's number format and currency precision read once per request
+	(a list page formats a few hundred amounts)."""
+	defaults = getattr(frappe.local, "prm_money_defaults", None)
+	if defaults is None:
+		precision = cint(frappe.db.get_default("currency_precision")) or None
+		defaults = frappe.local.prm_money_defaults = (
+			frappe.db.get_default("number_format") or "#,###.##",
+			precision,
+		)
+	number_format, precision = defaults
+	return fmt_money(value or 0, precision=precision, currency=currency or None, format=number_format)
 
 
 def html_to_text(html: str | None) -> str:

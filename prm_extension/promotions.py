@@ -12,6 +12,7 @@ from frappe import _
 from frappe.utils import formatdate, nowdate
 
 from prm_extension import incentive_engine as engine
+from prm_extension.core import incentives as rules
 from prm_extension.portal import html_to_text, money, period_text
 
 MDF = "MDF / Co-op"
@@ -89,17 +90,22 @@ def eligible_programs(partner: str | None, with_terms: bool = False) -> list[fra
 			frappe.get_list(
 				"Fund Allocation",
 				filters={"program": ("in", [r.name for r in rows])},
+				fields=["program"],
+				group_by="program",
+				order_by="program asc",
 				pluck="program",
-				limit_page_length=0,
 			)
 		)
 		if partner and rows
 		else set()
 	)
+	standing = (
+		frappe.db.get_value("Channel Partner", partner, ["status", "tier"], as_dict=True) if partner else None
+	)
 	out = []
 	for r in rows:
 		doc, facts = engine.program(r.name)
-		if partner and engine.eligibility_problem(facts, partner):
+		if partner and (not standing or rules.eligibility(facts, partner, standing.status, standing.tier)):
 			continue  # not for this partner (tier, named partners or partner status)
 		out.append(
 			frappe._dict(
