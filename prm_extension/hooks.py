@@ -91,11 +91,13 @@ doc_events = {
 	"Fund Allocation": {"on_change": "prm_extension.live.on_change"},
 	"MDF Request": {
 		"on_trash": "prm_extension.partners.only_drafts_deleted",
-		"on_change": "prm_extension.live.on_change",
+		"on_change": ["prm_extension.incentive_engine.follow_allocation", "prm_extension.live.on_change"],
+		"after_delete": "prm_extension.incentive_engine.follow_allocation",
 	},
 	"Incentive Claim": {
 		"on_trash": "prm_extension.partners.only_drafts_deleted",
-		"on_change": "prm_extension.live.on_change",
+		"on_change": ["prm_extension.incentive_engine.follow_allocation", "prm_extension.live.on_change"],
+		"after_delete": "prm_extension.incentive_engine.follow_allocation",
 	},
 	# Incentive claims follow the ledger: paid when their payout document is paid.
 	"Payment Entry": {

@@ -162,50 +162,63 @@ def open_allocations(partner: str) -> list:
 	)
 
 
+TOTALS = ("committed_amount", "requested_amount", "approved_amount", "paid_amount")
+
+
+def refresh_totals(allocation: str | None) -> None:
+	"""Store the allocation's committed, requested, approved and paid amounts as ``balance``
+	derives them from its documents (the lists read them; decisions always derive them afresh)."""
+	if not allocation or not frappe.db.exists("Fund Allocation", allocation):
+		return
+	b = balance(allocation)
+	frappe.db.set_value(
+		"Fund Allocation",
+		allocation,
+		dict(zip(TOTALS, (b.committed, b.requested, b.approved, b.paid), strict=True)),
+		update_modified=False,
+	)
+
+
+def follow_allocation(doc, method=None) -> None:
+	"""doc_events of MDF Request and Incentive Claim (on_change, after_delete): refresh the totals
+	of the allocation the document draws on, and of the one it drew on before."""
+	previous = doc.get_doc_before_save() if method != "after_delete" else None
+	for name in {doc.get("fund_allocation"), previous.get("fund_allocation") if previous else None}:
+		refresh_totals(name)
+
+
+def refresh_all_totals(batch_size: int = 500) -> int:
+	"""Long-queue job (after upgrading): store every allocation's totals, committed per batch."""
+	names = frappe.get_all("Fund Allocation", pluck="name", order_by="name")
+	for i, name in enumerate(names, 1):
+		refresh_totals(name)
+		if i % batch_size == 0:
+			if not frappe.flags.in_test:
+				frappe.db.commit()
+			frappe.publish_progress(i * 100 / len(names), title="Fund allocation totals")
+	return len(names)
+
+
 def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
-	"""Balances of many allocations at once (the same sums as ``balance``, in two grouped queries
-	instead of three queries per allocation); for lists, never for a decision."""
+	"""Balances of many allocations at once, from the totals stored on them (``refresh_totals``);
+	for lists, never for a decision."""
 	if not allocations:
 		return {}
-	rows = {
-		r.name: r
-		for r in frappe.get_all(
-			"Fund Allocation",
-			filters={"name": ("in", allocations)},
-			fields=["name", "allocated_amount", "program"],
-		)
-	}
-	committed = dict(
-		frappe.db.sql(
-			"""select fund_allocation, coalesce(sum(approved_amount), 0) from `tabMDF Request`
-			where fund_allocation in %(names)s and docstatus = 1 and status = 'Approved'
-			group by fund_allocation""",
-			{"names": allocations},
-		)
+	rows = frappe.get_all(
+		"Fund Allocation",
+		filters={"name": ("in", allocations)},
+		fields=["name", "allocated_amount", "program", *TOTALS],
 	)
-	sums = {
-		r[0]: r[1:]
-		for r in frappe.db.sql(
-			"""select fund_allocation,
-				coalesce(sum(case when docstatus = 0 and status = 'Submitted' and coalesce(mdf_request, '') = ''
-					then claimed_amount end), 0),
-				coalesce(sum(case when docstatus = 1 then approved_amount end), 0),
-				coalesce(sum(case when docstatus = 1 then paid_amount end), 0)
-			from `tabIncentive Claim` where fund_allocation in %(names)s group by fund_allocation""",
-			{"names": allocations},
-		)
-	}
 	today = getdate(nowdate())
 	out = {}
-	for name, row in rows.items():
+	for row in rows:
 		deadline = frappe.get_cached_value("Incentive Program", row.program, "claim_deadline")
-		requested, approved, paid = sums.get(name, (0, 0, 0))
-		out[name] = rules.Balance(
+		out[row.name] = rules.Balance(
 			allocated=D(row.allocated_amount),
-			committed=D(committed.get(name, 0)),
-			requested=D(requested),
-			approved=D(approved),
-			paid=D(paid),
+			committed=D(row.committed_amount),
+			requested=D(row.requested_amount),
+			approved=D(row.approved_amount),
+			paid=D(row.paid_amount),
 			expired=bool(deadline and getdate(deadline) < today),
 		)
 	return out

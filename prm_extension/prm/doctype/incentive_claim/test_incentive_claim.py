@@ -203,6 +203,16 @@ class TestIncentives(PRMTestCase):
 		self.assertEqual(claim_summary(prog.name), {"Approved": (1, 800, 0)})
 		claim.cancel()
 		self.assertEqual(claim_summary(prog.name), {})  # a cancelled claim counts nowhere
+		# the totals stored on the allocation (what balance lists read) followed every step
+		from prm_extension import incentive_engine
+
+		stored = frappe.db.get_value("Fund Allocation", alloc.name, list(incentive_engine.TOTALS))
+		derived = incentive_engine.balance(alloc.name)
+		self.assertEqual(
+			[flt(v) for v in stored],
+			[flt(derived.committed), flt(derived.requested), flt(derived.approved), 0],
+		)
+		self.assertEqual(flt(derived.committed), 900)  # the MDF request is approved again
 		self.assertEqual(frappe.db.get_value("Purchase Invoice", pi.name, "docstatus"), 2)
 		self.assertEqual(frappe.db.get_value("Incentive Claim", claim.name, "status"), "Cancelled")
 		self.assertEqual(frappe.db.get_value("MDF Request", req.name, "status"), "Approved")

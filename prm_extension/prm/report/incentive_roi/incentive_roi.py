@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.utils import flt
+from frappe.utils import flt, get_first_day, getdate
 
 from prm_extension.core.incentives import roi
+from prm_extension.core.summaries import DEAL_TOTAL_GRAIN
 
 
 @frappe.read_only()
@@ -70,6 +71,8 @@ def data(filters):
 			prog.program_type,
 			alloc.channel_partner,
 			alloc.allocated_amount,
+			alloc.approved_amount.as_("approved"),  # stored by the claims (incentive_engine.refresh_totals)
+			alloc.paid_amount.as_("paid"),
 			alloc.period_start,
 			alloc.period_end,
 		)
@@ -83,58 +86,58 @@ def data(filters):
 	rows = query.orderby(alloc.program).orderby(alloc.channel_partner).limit(5000).run(as_dict=True)
 	if not rows:
 		return []
-	names = tuple(r.allocation for r in rows)
-	# Three grouped queries for all rows (no per-row look-ups). Spend reads the claims through a
-	# covering index; revenue comes from the monthly summaries, so an allocation's period counts
-	# the whole months it touches.
-	spend = {
-		r.name: r
-		for r in frappe.db.sql(
-			"""select fund_allocation as name, sum(approved_amount) as approved, sum(paid_amount) as paid
-			from `tabIncentive Claim` where docstatus = 1 and fund_allocation in %(names)s group by fund_allocation""",
-			{"names": names},
-			as_dict=True,
-		)
-	}
-	won = dict(
+	# Revenue from the monthly summaries (an allocation's period counts the whole months it
+	# touches), added up per allocation here; spend is stored on the allocation.
+	won = _per_allocation(
+		rows,
 		frappe.db.sql(
-			"""select a.name, sum(d.won_value) from `tabFund Allocation` a
-			join (select channel_partner, won_month, sum(won_value) as won_value from `tabPRM Deal Summary`
-				where grain = 'Registration' and status = 'Won' and company = %(company)s
-				group by channel_partner, won_month) d
-				on d.channel_partner = a.channel_partner
-				and d.won_month between date_format(a.period_start, '%%Y-%%m-01') and a.period_end
-			where a.name in %(names)s group by a.name""",
-			{"names": names, "company": filters.company},
-		)
+			"""select channel_partner, won_month, sum(won_value) from `tabPRM Deal Summary`
+			where grain = %(grain)s and status = 'Won' and company = %(company)s
+			group by channel_partner, won_month""",
+			{"grain": DEAL_TOTAL_GRAIN, "company": filters.company},
+		),
 	)
-	invoiced = dict(
+	invoiced = _per_allocation(
+		rows,
 		frappe.db.sql(
-			"""select a.name, sum(s.net_amount) from `tabFund Allocation` a
-			join (select channel_partner, posting_date, sum(net_amount) as net_amount from `tabPRM Sales Summary`
-				where company = %(company)s group by channel_partner, posting_date) s
-				on s.channel_partner = a.channel_partner
-				and s.posting_date between date_format(a.period_start, '%%Y-%%m-01') and a.period_end
-			where a.name in %(names)s group by a.name""",
-			{"names": names, "company": filters.company},
-		)
+			"""select channel_partner, posting_date, sum(net_amount) from `tabPRM Sales Summary`
+			where company = %(company)s group by channel_partner, posting_date""",
+			{"company": filters.company},
+		),
 	)
 	out = []
 	for r in rows:
-		s = spend.get(r.allocation) or frappe._dict(approved=0, paid=0)
 		revenue = flt(invoiced.get(r.allocation))
-		ratio = roi(Decimal(str(revenue)), Decimal(str(flt(s.approved))))
+		ratio = roi(Decimal(str(revenue)), Decimal(str(flt(r.approved))))
 		out.append(
 			{
 				"program": r.program,
 				"program_type": r.program_type,
 				"channel_partner": r.channel_partner,
 				"allocated": r.allocated_amount,
-				"approved": flt(s.approved),
-				"paid": flt(s.paid),
+				"approved": flt(r.approved),
+				"paid": flt(r.paid),
 				"won_revenue": flt(won.get(r.allocation)),
 				"invoiced_revenue": revenue,
 				"roi": float(ratio) if ratio is not None else None,
 			}
+		)
+	return out
+
+
+def _per_allocation(rows, monthly) -> dict:
+	"""Sum (partner, month, amount) rows over each allocation's months (the whole months its
+	period touches): a few thousand summary rows, added up here rather than joined per allocation."""
+	by_partner: dict = {}
+	for partner, month, amount in monthly:
+		if month:
+			by_partner.setdefault(partner, []).append((getdate(month), flt(amount)))
+	out = {}
+	for r in rows:
+		first = get_first_day(r.period_start)
+		out[r.allocation] = sum(
+			amount
+			for month, amount in by_partner.get(r.channel_partner, ())
+			if first <= month <= getdate(r.period_end)
 		)
 	return out
