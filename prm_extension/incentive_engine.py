@@ -156,7 +156,7 @@ def open_allocations(partner: str) -> list:
 	return frappe.get_list(
 		"Fund Allocation",
 		filters={"channel_partner": partner, "program": ("in", programs)},
-		fields=["name", "program", "program_type", "currency", "period_end"],
+		fields=["name", "program", "program_type", "currency", "period_end", "allocated_amount", *TOTALS],
 		order_by="period_end desc",
 		limit_page_length=0,
 	)
@@ -209,10 +209,20 @@ def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
 		filters={"name": ("in", allocations)},
 		fields=["name", "allocated_amount", "program", *TOTALS],
 	)
+	return balances_of(rows)
+
+
+def balances_of(rows) -> dict[str, rules.Balance]:
+	"""Balances of allocation rows read with ``allocated_amount``, ``program`` and ``TOTALS``."""
 	today = getdate(nowdate())
+	deadlines: dict = {}
 	out = {}
 	for row in rows:
-		deadline = frappe.get_cached_value("Incentive Program", row.program, "claim_deadline")
+		if row.program not in deadlines:
+			deadlines[row.program] = frappe.get_cached_value(
+				"Incentive Program", row.program, "claim_deadline"
+			)
+		deadline = deadlines[row.program]
 		out[row.name] = rules.Balance(
 			allocated=D(row.allocated_amount),
 			committed=D(row.committed_amount),

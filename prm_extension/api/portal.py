@@ -68,10 +68,10 @@ def _home_figures(partner: str | None) -> dict:
 	)
 	available = defaultdict(float)
 	if partner:
-		from prm_extension.incentive_engine import balances_for, open_allocations
+		from prm_extension.incentive_engine import balances_of, open_allocations
 
 		allocations = open_allocations(partner)
-		computed = balances_for([a.name for a in allocations])
+		computed = balances_of(allocations)
 		for a in allocations:
 			if a.currency and not computed[a.name].expired:
 				available[a.currency] += flt(computed[a.name].available)

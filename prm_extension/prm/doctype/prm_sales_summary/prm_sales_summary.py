@@ -28,4 +28,19 @@ def on_doctype_update():
 		],
 		"sales_figures_index",
 	)
-	frappe.db.add_index("PRM Sales Summary", ["channel_partner", "posting_date"])
+	# a partner's own figures (portal home, tier progress) from the index alone
+	frappe.db.add_index(
+		"PRM Sales Summary",
+		[
+			"channel_partner",
+			"posting_date",
+			"company",
+			"territory",
+			"item_group",
+			"net_amount",
+			"cost_amount",
+			"qty",
+			"`lines`",
+		],
+		"partner_sales_figures_index",
+	)
