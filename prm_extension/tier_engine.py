@@ -119,6 +119,7 @@ def evaluate(partners: list[str], today=None) -> list[dict]:
 				"window_start": start,
 				"window_end": end,
 				"next_tier": p.next_tier,
+				"keep": p.keep,
 				"unmet": p.unmet,
 			}
 		)
@@ -230,6 +231,7 @@ def partner_progress(partner: str, today=None) -> dict:
 		"tier": proposal["current_tier"],
 		"qualifies_for": proposal["proposed_tier"],
 		"next_tier": proposal["next_tier"],
+		"keep": proposal["keep"],
 		"window_start": proposal["window_start"],
 		"window_end": proposal["window_end"],
 		"measures": {

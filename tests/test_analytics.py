@@ -49,7 +49,12 @@ def test_examples():
 	# one threshold short of Gold: stays Silver (all thresholds must be met)
 	p = evaluate_tier("Gold", TIERS, Measures(Decimal("600000"), 25, 2))
 	assert (p.proposed, p.direction) == ("Silver", "Demotion")
-	assert p.unmet == {"certifications": (2, 3)}
+	assert (p.next_tier, p.keep, p.unmet) == ("Gold", True, {"certifications": (2, 3)})
+	# far below its tier: what it takes to keep Gold, not to reach the tier above what it meets
+	p = evaluate_tier("Gold", TIERS, Measures())
+	assert (p.proposed, p.direction, p.next_tier, p.keep) == ("Registered", "Demotion", "Gold", True)
+	assert p.unmet["revenue"] == (Decimal("0"), Decimal("500000"))
+	assert evaluate_tier("Silver", TIERS, gold).keep is False
 	assert evaluate_tier("Platinum", TIERS, Measures(Decimal("3000000"), 80, 9)).direction == "No change"
 	assert evaluate_tier(None, TIERS, Measures()).proposed == "Registered"
 	assert evaluate_tier(None, TIERS, Measures()).direction == "Promotion"

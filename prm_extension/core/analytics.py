@@ -60,8 +60,11 @@ class TierProposal:
 	current: str | None
 	proposed: str | None
 	direction: str  # "Promotion" | "Demotion" | "No change"
-	unmet: dict = field(default_factory=dict)  # for the next tier up: measure -> (have, need)
+	unmet: dict = field(default_factory=dict)  # for ``next_tier``: measure -> (have, need)
+	# the tier to work towards: the one above the current tier, or the current tier itself when
+	# the measures fall short of it (``keep``: what it takes not to be moved down)
 	next_tier: str | None = None
+	keep: bool = False
 
 
 def qualifies(rule: TierRule, m: Measures) -> bool:
@@ -102,14 +105,18 @@ def evaluate_tier(current: str | None, tiers: list[TierRule], m: Measures) -> Ti
 		direction = (
 			"Promotion" if (proposed.rank, proposed.name) > (rank_of[current], current) else "Demotion"
 		)
-	above = [t for t in ordered if (t.rank, t.name) > (proposed.rank, proposed.name)]
-	next_tier = above[0] if above else None
+	if direction == "Demotion":
+		next_tier, keep = next(t for t in ordered if t.name == current), True
+	else:
+		above = [t for t in ordered if (t.rank, t.name) > (proposed.rank, proposed.name)]
+		next_tier, keep = (above[0] if above else None), False
 	return TierProposal(
 		current=current,
 		proposed=proposed.name,
 		direction=direction,
 		unmet=gaps(next_tier, m) if next_tier else {},
 		next_tier=next_tier.name if next_tier else None,
+		keep=keep,
 	)
 
 

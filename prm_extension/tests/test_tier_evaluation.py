@@ -196,6 +196,11 @@ class TestTierEvaluation(PRMTestCase):
 		self.assertIn('data-measure="won_deals"', html)
 		self.assertIn('aria-valuenow="40"', html)  # revenue 4,000 of 10,000
 		admin = user_of(other)
+		# the other partner holds Gold with nothing measured: its page says what keeps Gold
+		keep = as_user(admin, tiers_api.my_progress)
+		self.assertEqual((keep["tier"], keep["next_tier"], keep["keep"]), (GOLD, GOLD, True))
+		status, html = page("/partner", admin)
+		self.assertIn('id="prm-tier-keep"', html)
 		seen = as_user(admin, frappe.get_list, "Partner Tier Review", pluck="channel_partner")
 		self.assertEqual(set(seen), {other})
 		mine = frappe.get_doc(

@@ -58,6 +58,7 @@ def tier_context(partner: str) -> frappe._dict:
 	return frappe._dict(
 		tier=p["tier"],
 		next_tier=p["next_tier"],
+		keep=p["keep"],
 		window_start=formatdate(p["window_start"]),
 		window_end=formatdate(p["window_end"]),
 		rows=rows,
