@@ -150,7 +150,10 @@ export async function openPage(browser, cfg, label) {
 	const context = await browser.newContext({ baseURL: cfg.baseUrl, viewport: { width: 1280, height: 900 } });
 	const page = await context.newPage();
 	const log = { label, pageErrors: [], consoleErrors: [] };
-	page.on("pageerror", (err) => log.pageErrors.push(`${label}: ${err.message}`));
+	page.on("pageerror", (err) => {
+		log.pageErrors.push(`${label}: ${err.message}`);
+		if (process.env.PRM_E2E_STACKS) console.log(`# stack: ${err.stack}`);
+	});
 	page.on("console", (msg) => {
 		if (msg.type() === "error") log.consoleErrors.push(`${label}: ${msg.text()} @ ${msg.location().url || ""}`);
 	});

@@ -46,6 +46,24 @@ prm.channel_filters = function (extra = []) {
 	const widgets_loading = () =>
 		[...document.querySelectorAll(".chart-loading-state, .number-card-loading")].some((el) => el.offsetParent !== null);
 
+	// charts keep drawing (frappe-charts animates) after their data arrived: wait until the
+	// workspace's DOM has been still for a moment before re-rendering it
+	async function quiet(ws, still_ms = 1200, max_ms = 15000) {
+		const root = ws.body && ws.body[0];
+		if (!root || typeof MutationObserver === "undefined") return;
+		let last = Date.now();
+		const observer = new MutationObserver(() => (last = Date.now()));
+		observer.observe(root, { childList: true, subtree: true, attributes: true });
+		const until = Date.now() + max_ms;
+		try {
+			while (Date.now() < until && Date.now() - last < still_ms) {
+				await new Promise((resolve) => setTimeout(resolve, 200));
+			}
+		} finally {
+			observer.disconnect();
+		}
+	}
+
 	async function settled(ws, ms = 15000) {
 		const until = Date.now() + ms;
 		if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
@@ -61,7 +79,17 @@ prm.channel_filters = function (extra = []) {
 		try {
 			if (ws.editor && ws.editor.isReady) await ws.editor.isReady;
 			if (widgets_loading() || (ws.body && ws.body.find(".workspace-skeleton").length)) return schedule();
-			ws.show();
+			await quiet(ws);
+			if (widgets_loading()) return schedule();
+			// each card and chart runs its own "Refresh" action (the one in its menu): the widgets
+			// fetch their figures again in place. Re-rendering the whole workspace left the old
+			// charts' resize observers drawing into removed nodes.
+			const actions = ws.body ? ws.body.find('.widget a[data-action="action-refresh"]') : [];
+			if (!actions.length) {
+				ws.show();
+			} else {
+				actions.each((i, a) => $(a).trigger("click"));
+			}
 			await new Promise((resolve) => setTimeout(resolve, 500));
 			await settled(ws);
 		} catch (e) {
