@@ -66,17 +66,28 @@ def status_class(status: str | None) -> str:
 
 
 def money(value, currency: str | None) -> str:
-	"""``fmt_money`` with the site's number format and currency precision read once per request
-	(a list page formats a few hundred amounts)."""
-	defaults = getattr(frappe.local, "prm_money_defaults", None)
-	if defaults is None:
-		precision = cint(frappe.db.get_default("currency_precision")) or None
-		defaults = frappe.local.prm_money_defaults = (
-			frappe.db.get_default("number_format") or "#,###.##",
-			precision,
+	"""As ``fmt_money(value, currency=currency)``, with the site's number format, the currency
+	precision, the hide-symbol setting and each currency's symbol read once per request (a list
+	page formats a few hundred amounts; ``fmt_money`` reads them from the cache for every one)."""
+	memo = getattr(frappe.local, "prm_money_defaults", None)
+	if memo is None:
+		memo = frappe.local.prm_money_defaults = {
+			"format": frappe.db.get_default("number_format") or "#,###.##",
+			"precision": cint(frappe.db.get_default("currency_precision")) or None,
+			"hide": frappe.defaults.get_global_default("hide_currency_symbol") == "Yes",
+			"symbols": {},
+		}
+	text = fmt_money(value or 0, precision=memo["precision"], format=memo["format"])
+	if not currency or memo["hide"]:
+		return text
+	if currency not in memo["symbols"]:
+		symbol, on_right = frappe.get_cached_value("Currency", currency, ["symbol", "symbol_on_right"]) or (
+			None,
+			0,
 		)
-	number_format, precision = defaults
-	return fmt_money(value or 0, precision=precision, currency=currency or None, format=number_format)
+		memo["symbols"][currency] = (_(symbol or currency), on_right)
+	symbol, on_right = memo["symbols"][currency]
+	return f"{text} {symbol}" if on_right else f"{symbol} {text}"
 
 
 def html_to_text(html: str | None) -> str:

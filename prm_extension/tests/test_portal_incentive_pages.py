@@ -47,3 +47,14 @@ class TestIncentivePages(PRMTestCase):
 		]
 		self.assertEqual(sorted(shown), sorted(mine))  # every allocation once
 		self.assertNotIn(theirs, first + second)  # none of another partner's
+
+	def test_money_formats_as_frappe_does(self):
+		from frappe.utils import fmt_money
+
+		from prm_extension.portal import money
+
+		for currency in ("USD", "EUR", "INR", "JPY", None):
+			for value in (0, -1.5, 1234.5, 1234567.891, 0.005):
+				frappe.local.prm_money_defaults = None  # as a new request starts
+				expected = fmt_money(value, currency=currency) if currency else fmt_money(value)
+				self.assertEqual(money(value, currency), expected, (currency, value))
