@@ -40,10 +40,18 @@ class ProcessBytecodeCache(jinja2.BytecodeCache):
 CACHE = ProcessBytecodeCache()
 
 
+NO_PAGES = ("/api/", "/assets/", "/files/", "/private/files/", "/socket.io")
+
+
 def keep_compiled_templates() -> None:
-	"""``before_request``: give this request's Jinja environment the process-wide bytecode cache."""
+	"""``before_request``: give this request's Jinja environment the process-wide bytecode cache
+	(not for REST calls and files, which render no page: no environment is made for them)."""
+	import frappe
 	from frappe.utils.jinja import get_jenv
 
+	request = getattr(frappe.local, "request", None)
+	if (getattr(request, "path", None) or "").startswith(NO_PAGES):
+		return
 	get_jenv().bytecode_cache = CACHE
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import frappe
 import jinja2
+from frappe.utils import set_request
 from frappe.utils.jinja import get_jenv
 
 from prm_extension import templating
@@ -29,6 +30,11 @@ class TestCompiledTemplates(PRMTestCase):
 		h = frappe.generate_hash(length=5)
 		one, two = make_partner(f"PRM Tpl One {h}"), make_partner(f"PRM Tpl Two {h}")
 		templating.CACHE.clear()
+		set_request(method="GET", path="/api/method/ping")  # a REST call renders no page
+		frappe.local.jenv = None
+		templating.keep_compiled_templates()
+		self.assertIsNone(frappe.local.jenv)
+		set_request(method="GET", path="/partner")
 		templating.keep_compiled_templates()
 		self.assertIs(get_jenv().bytecode_cache, templating.CACHE)
 		status, html_one = page("/partner", user_of(one.name))
