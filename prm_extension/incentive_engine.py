@@ -4,6 +4,7 @@ submitted Sales Invoices and won registrations, and payouts through ERPNext acco
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import frappe
@@ -166,17 +167,16 @@ TOTALS = ("committed_amount", "requested_amount", "approved_amount", "paid_amoun
 
 
 def refresh_totals(allocation: str | None) -> None:
-	"""Store the allocation's committed, requested, approved and paid amounts as ``balance``
-	derives them from its documents (the lists read them; decisions always derive them afresh)."""
+	"""Store the allocation's committed, requested, approved, paid and available amounts as
+	``balance`` derives them from its documents (the lists read them; decisions always derive them
+	afresh)."""
 	if not allocation or not frappe.db.exists("Fund Allocation", allocation):
 		return
 	b = balance(allocation)
-	frappe.db.set_value(
-		"Fund Allocation",
-		allocation,
-		dict(zip(TOTALS, (b.committed, b.requested, b.approved, b.paid), strict=True)),
-		update_modified=False,
-	)
+	values = dict(zip(TOTALS, (b.committed, b.requested, b.approved, b.paid), strict=True))
+	# what is left while the program accepts claims (readers check the deadline themselves)
+	values["available_amount"] = dataclasses.replace(b, expired=False).available
+	frappe.db.set_value("Fund Allocation", allocation, values, update_modified=False)
 
 
 def follow_allocation(doc, method=None) -> None:

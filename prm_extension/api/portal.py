@@ -14,6 +14,7 @@ from frappe import _
 from frappe.utils import add_days, cint, flt, nowdate, validate_email_address
 
 from prm_extension import announcements
+from prm_extension.incentive_engine import open_programs
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
 
 OPEN_DEAL_STATUSES = ("Submitted", "Approved")
@@ -67,14 +68,18 @@ def _home_figures(partner: str | None) -> dict:
 		limit_page_length=0,
 	)
 	available = defaultdict(float)
-	if partner:
-		from prm_extension.incentive_engine import balances_of, open_allocations
-
-		allocations = open_allocations(partner)
-		computed = balances_of(allocations)
-		for a in allocations:
-			if a.currency and not computed[a.name].expired:
-				available[a.currency] += flt(computed[a.name].available)
+	programs = open_programs(partner) if partner else []
+	if programs:
+		# what each allocation has left is stored on it (incentive_engine.refresh_totals)
+		for row in frappe.get_list(
+			"Fund Allocation",
+			filters={"channel_partner": partner, "program": ("in", programs)},
+			fields=["currency", "sum(available_amount) as available"],
+			group_by="currency",
+			order_by="currency asc",
+		):
+			if row.currency:
+				available[row.currency] += flt(row.available)
 	claims = frappe.get_list(
 		"Incentive Claim",
 		# a draft claim is never submitted: the status alone reads the (channel_partner, status) index

@@ -1,5 +1,5 @@
-"""Store every Fund Allocation's committed, requested, approved and paid amounts (new fields the
-balance lists read), on the long queue."""
+"""Store every Fund Allocation's committed, requested, approved, paid and available amounts (new
+fields the balance lists and the portal home read), on the long queue."""
 
 import frappe
 

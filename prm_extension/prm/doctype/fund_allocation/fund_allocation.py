@@ -30,6 +30,11 @@ class FundAllocation(Document):
 				},
 			)
 
+	def on_update(self):
+		from prm_extension.incentive_engine import refresh_totals
+
+		refresh_totals(self.name)  # the allocated amount may have changed what is available
+
 	def validate(self):
 		program = frappe.get_doc("Incentive Program", self.program)
 		self.period_start = self.period_start or program.start_date

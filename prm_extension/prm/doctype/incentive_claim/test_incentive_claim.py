@@ -213,6 +213,10 @@ class TestIncentives(PRMTestCase):
 			[flt(derived.committed), flt(derived.requested), flt(derived.approved), 0],
 		)
 		self.assertEqual(flt(derived.committed), 900)  # the MDF request is approved again
+		self.assertEqual(
+			flt(frappe.db.get_value("Fund Allocation", alloc.name, "available_amount")),
+			flt(derived.available),
+		)
 		self.assertEqual(frappe.db.get_value("Purchase Invoice", pi.name, "docstatus"), 2)
 		self.assertEqual(frappe.db.get_value("Incentive Claim", claim.name, "status"), "Cancelled")
 		self.assertEqual(frappe.db.get_value("MDF Request", req.name, "status"), "Approved")
