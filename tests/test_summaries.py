@@ -182,6 +182,7 @@ def test_following_every_change_equals_summarising_the_final_states(history):
 		whole = sum(m[2] for k, m in one.items() if k[0] == DEAL_GRAIN)
 		lines = sum(m[2] for k, m in one.items() if k[0] == LINE_GRAIN)
 		if any(a for _g, a in s.lines):
-			assert abs(whole - lines) < D("1e-18")
+			# each line's share is rounded to the stored 9 decimals
+			assert abs(whole - lines) <= D("1e-9") * len(s.lines)
 		else:
 			assert lines == 0

@@ -33,6 +33,16 @@ def dec(value) -> Decimal:
 	return Decimal(str(value))
 
 
+STORED = Decimal("1e-9")  # the summary tables' amounts are decimal(21, 9)
+
+
+def stored(value: Decimal) -> Decimal:
+	"""An amount as the summary table keeps it. Contributions are rounded to it so that adding and
+	taking them away is exact (28-digit quotients such as a won amount split over lines would
+	otherwise leave rounding residues behind)."""
+	return value.quantize(STORED)
+
+
 def month_of(value) -> date | None:
 	"""The first day of the month ``value`` (a date, datetime or ISO string) falls in."""
 	if value in (None, ""):
@@ -127,13 +137,13 @@ def deal_contribution(deal: DealState | None) -> Summary:
 	expected, base = dec(deal.expected_value), dec(deal.base_expected_value)
 
 	def in_company_currency(amount: Decimal) -> Decimal:
-		return amount * base / expected if expected else amount
+		return stored(amount * base / expected) if expected else stored(amount)
 
 	won = deal.status == "Won"
 	won_base = in_company_currency(dec(deal.won_amount)) if won else ZERO
 	won_month = month_of(deal.won_on) if won else None
 	decided = 1 if deal.decision_hours is not None else 0
-	hours = dec(deal.decision_hours) if decided else ZERO
+	hours = stored(dec(deal.decision_hours)) if decided else ZERO
 	head = (
 		month_of(deal.submitted_on),
 		won_month,
@@ -142,14 +152,14 @@ def deal_contribution(deal: DealState | None) -> Summary:
 		deal.territory or None,
 	)
 	tail = (deal.status, 1 if int(deal.docstatus or 0) == 1 else 0)
-	rows: Summary = {(DEAL_GRAIN, *head, None, *tail): (1, base, won_base, decided, hours)}
+	rows: Summary = {(DEAL_GRAIN, *head, None, *tail): (1, stored(base), won_base, decided, hours)}
 	by_line: dict[str | None, Decimal] = {}
 	for group, amount in deal.lines:
 		by_line[group or None] = by_line.get(group or None, ZERO) + dec(amount)
 	line_total = sum(by_line.values(), ZERO)
 	for group, amount in by_line.items():
 		value = in_company_currency(amount)
-		share = won_base * amount / line_total if (won and line_total) else ZERO
+		share = stored(won_base * amount / line_total) if (won and line_total) else ZERO
 		rows[(LINE_GRAIN, *head, group, *tail)] = (1, value, share, decided, hours)
 	for key, measures in list(rows.items()):
 		# key: grain, month, won_month, company, channel_partner, territory, item_group, status, approved
@@ -185,8 +195,8 @@ def claim_contribution(claim: ClaimState | None) -> Summary:
 	return {
 		key: (
 			1,
-			dec(claim.claimed_amount),
-			dec(claim.approved_amount),
-			dec(claim.paid_amount),
+			stored(dec(claim.claimed_amount)),
+			stored(dec(claim.approved_amount)),
+			stored(dec(claim.paid_amount)),
 		)
 	}
