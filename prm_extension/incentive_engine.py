@@ -149,20 +149,6 @@ def open_programs(partner: str) -> list[str]:
 	]
 
 
-def open_allocations(partner: str) -> list:
-	"""The partner's allocations in its open programs (``open_programs``)."""
-	programs = open_programs(partner)
-	if not programs:
-		return []
-	return frappe.get_list(
-		"Fund Allocation",
-		filters={"channel_partner": partner, "program": ("in", programs)},
-		fields=["name", "program", "program_type", "currency", "period_end", "allocated_amount", *TOTALS],
-		order_by="period_end desc",
-		limit_page_length=0,
-	)
-
-
 TOTALS = ("committed_amount", "requested_amount", "approved_amount", "paid_amount")
 
 
@@ -209,11 +195,6 @@ def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
 		filters={"name": ("in", allocations)},
 		fields=["name", "allocated_amount", "program", *TOTALS],
 	)
-	return balances_of(rows)
-
-
-def balances_of(rows) -> dict[str, rules.Balance]:
-	"""Balances of allocation rows read with ``allocated_amount``, ``program`` and ``TOTALS``."""
 	today = getdate(nowdate())
 	deadlines: dict = {}
 	out = {}

@@ -69,6 +69,7 @@ def open_allocations(partner: str | None, program_type: str | None = None, mdf: 
 		limit_page_length=500,
 	)
 	programs = programs_by_name([r.program for r in rows])  # Active programs only
+	balances = engine.balances_for([r.name for r in rows if r.program in programs])  # stored totals
 	out = []
 	for r in rows:
 		if r.program not in programs:
@@ -76,7 +77,7 @@ def open_allocations(partner: str | None, program_type: str | None = None, mdf: 
 		doc, facts = engine.program(r.program)
 		if engine.eligibility_problem(facts, partner):
 			continue
-		bal = engine.balance(r.name)
+		bal = balances[r.name]
 		if bal.expired:
 			continue
 		r.program_doc = doc
