@@ -195,6 +195,8 @@ website_route_rules = [
 	{"from_route": "/partner/news/<name>", "to_route": "partner/news"},
 	{"from_route": "/partner/products/<item>", "to_route": "partner/products"},
 ]
+# the app's www pages render without the desk's app-switcher boot data (see portal_page.py)
+page_renderer = ["prm_extension.portal_page.PortalPage"]
 role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}
 
 # compiled Jinja templates kept per web worker (see templating.py): the portal's pages render in

@@ -95,10 +95,10 @@ def measures(partners: list[str], start, end) -> dict[str, Measures]:
 	}
 
 
-def evaluate(partners: list[str], today=None) -> list[dict]:
+def evaluate(partners: list[str], today=None, rules: list[TierRule] | None = None) -> list[dict]:
 	"""Proposals for ``partners`` (plain dicts, nothing written)."""
 	start, end = window(today)
-	rules = tier_rules()
+	rules = tier_rules() if rules is None else rules
 	current = dict(
 		frappe.get_all(
 			"Channel Partner", filters={"name": ("in", partners)}, fields=["name", "tier"], as_list=True
@@ -209,8 +209,9 @@ def run_evaluation(today=None, batch_size: int = BATCH_SIZE) -> dict:
 
 def partner_progress(partner: str, today=None) -> dict:
 	"""The partner's own measures and its distance to the next tier (for its portal)."""
-	proposal = evaluate([partner], today)[0]
-	next_rule = next((r for r in tier_rules() if r.name == proposal["next_tier"]), None)
+	rules = tier_rules()
+	proposal = evaluate([partner], today, rules)[0]
+	next_rule = next((r for r in rules if r.name == proposal["next_tier"]), None)
 	rows = []
 	if next_rule:
 		have = {

@@ -59,3 +59,58 @@ class TestCompiledTemplates(PRMTestCase):
 		for heavy in ("frappe-web.bundle", "erpnext-web.bundle", 'id="frappe-symbols"'):
 			self.assertNotIn(heavy, html)
 		self.assertIn("window.__ = function", html)
+
+
+class TestPortalPageRenderer(PRMTestCase):
+	"""The app's www pages render through ``portal_page.PortalPage`` (no desk app-switcher boot
+	data); other apps' pages keep Frappe's own renderer."""
+
+	def resolve(self, path):
+		from frappe.website.path_resolver import PathResolver
+
+		set_request(method="GET", path=path)
+		return PathResolver(path.strip("/")).resolve()[1]
+
+	def test_the_app_pages_and_only_them(self):
+		from frappe.website.page_renderers.template_page import TemplatePage
+
+		from prm_extension.portal_page import PortalPage
+
+		for path in ("/partner", "/partner/deals", "/partner/deals/DR-NOPE-1", "/become-a-partner"):
+			self.assertIsInstance(self.resolve(path), PortalPage, path)
+		for path in ("/me", "/login", "/update-password"):
+			renderer = self.resolve(path)
+			self.assertIsInstance(renderer, TemplatePage, path)
+			self.assertNotIsInstance(renderer, PortalPage, path)
+
+	def test_portal_context_has_the_site_branding_and_no_boot_data(self):
+		ensure_channel()
+		partner = make_partner(f"PRM Tpl Brand {frappe.generate_hash(length=5)}")
+		settings = frappe.get_single("Website Settings")
+		before = (settings.brand_html, settings.copyright, settings.favicon)
+		brand = f"Brand{frappe.generate_hash(length=6)}"
+		settings.brand_html = f"<b>{brand}</b>"
+		settings.copyright = "Vendor Channel Ltd"
+		settings.favicon = "/files/prm-test-favicon.png"
+		settings.save()
+		try:
+			renderer = self.resolve("/partner")
+			renderer.init_context()
+			self.assertNotIn("boot", renderer.context)
+			self.assertEqual(renderer.context.brand_html, f"<b>{brand}</b>")
+			self.assertEqual(renderer.context.favicon, "/files/prm-test-favicon.png")
+			status, html = page("/partner", user_of(partner.name))
+			self.assertEqual(status, 200)
+			self.assertIn(brand, html)
+			self.assertIn("Vendor Channel Ltd", html)
+			self.assertIn("prm-test-favicon.png", html)
+			self.assertIn(partner.partner_name, html)
+		finally:
+			settings.reload()
+			settings.brand_html, settings.copyright, settings.favicon = before
+			settings.save()
+
+	def test_anonymous_visitor_still_goes_to_login(self):
+		status, _html = page("/partner/incentives", "Guest")
+		self.assertIn(status, (301, 302))
+		self.assertIn("/login", page.location)

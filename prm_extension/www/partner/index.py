@@ -94,10 +94,8 @@ def get_context(context):
 	context.window_days = EXPIRY_WINDOW_DAYS
 	context.news = latest_announcements()
 	context.partner = partner
-	context.partner_name = (
-		frappe.db.get_value("Channel Partner", partner, "partner_name") if partner else None
-	)
-	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
+	row = frappe.db.get_value("Channel Partner", partner, ["partner_name", "status"]) if partner else None
+	context.partner_name, context.partner_status = row or (None, None)
 	context.links = [
 		("/partner/accounts", _("Accounts"), _("Check an account and reserve it")),
 		("/partner/deals", _("Deals"), _("Register and follow your deals")),
