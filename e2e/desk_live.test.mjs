@@ -87,7 +87,7 @@ describe("desk: live PRM workspace and channel reports", { timeout: 10 * TIMEOUT
 		const filters = await page.locator(".page-form").innerText().catch(() => "");
 		assert.ok(await page.locator('.page-form [data-fieldname="group_by"]').count(), `the report's filters are shown: ${filters}`);
 		if (await page.locator(".dt-scrollable").count()) {
-			assert.match(await page.locator(".layout-main-section").innerText(), /Registered Value/);
+			assert.match(await page.locator(".layout-main-section.frappe-card").innerText(), /Registered Value/);
 		}
 		await screenshot(page, cfg, "desk-channel-pipeline-1280.png");
 		assert.deepEqual(log.pageErrors, []);

@@ -197,6 +197,9 @@ website_route_rules = [
 ]
 # the app's www pages render without the desk's app-switcher boot data (see portal_page.py)
 page_renderer = ["prm_extension.portal_page.PortalPage"]
+# Frappe's path resolution with the website route map compiled once per worker, not per request
+# (see website_routes.py)
+website_path_resolver = ["prm_extension.website_routes.resolve_path"]
 role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}
 
 # compiled Jinja templates kept per web worker (see templating.py): the portal's pages render in

@@ -114,3 +114,82 @@ class TestPortalPageRenderer(PRMTestCase):
 		status, _html = page("/partner/incentives", "Guest")
 		self.assertIn(status, (301, 302))
 		self.assertIn("/login", page.location)
+
+
+class TestWebsiteRoutes(PRMTestCase):
+	"""``website_routes.resolve_path`` (the ``website_path_resolver`` hook) answers as Frappe's
+	``resolve_path`` does, with the route map compiled once."""
+
+	def both(self, path):
+		from frappe.website.path_resolver import resolve_path as frappe_resolve
+
+		from prm_extension.website_routes import resolve_path as ours
+
+		out = []
+		for resolve in (frappe_resolve, ours):
+			set_request(method="GET", path="/" + path)
+			frappe.local.form_dict = frappe._dict()
+			frappe.local.no_cache = 0
+			endpoint = resolve(path)
+			out.append((endpoint, dict(frappe.local.form_dict), frappe.local.no_cache, frappe.local.path))
+		return out
+
+	def test_same_answers_as_frappe(self):
+		from frappe.website.path_resolver import get_website_rules
+
+		paths = [
+			"",
+			"index",
+			"me",
+			"partner",
+			"partner.html",
+			"partner/deals",
+			"partner/deals/DR-2026-000001",
+			"partner/incentives/CLM-0001",
+			"partner/products/ITEM%20ONE",
+			"partner/news/ANN-7",
+			"login",
+			"no/such/page",
+		]
+		# a DocType web-view route and a dynamic rule of every app, with a value filled in
+		for rule in get_website_rules():
+			paths.append(rule["from_route"].strip("/").replace("<name>", "X-1").replace("<path:name>", "a/b"))
+		for path in paths:
+			frappe_answer, our_answer = self.both(path)
+			self.assertEqual(frappe_answer, our_answer, path)
+		self.assertEqual(self.both("partner/deals/DR-9")[1][:2], ("partner/deal", {"name": "DR-9"}))
+		# the defaults a rule carries are the request's own copy, not the kept map's
+		from prm_extension.website_routes import resolve_path
+
+		set_request(method="GET", path="/orders/SO-1")
+		frappe.local.form_dict = frappe._dict()
+		self.assertEqual(resolve_path("orders/SO-1"), "order")
+		frappe.local.form_dict.parents.append({"label": "changed by a page"})
+		self.assertEqual(self.both("orders/SO-2")[1][1]["parents"], [{"label": "Orders", "route": "orders"}])
+
+	def test_the_map_is_built_once_and_again_when_the_rules_change(self):
+		from prm_extension import website_routes
+
+		rules = [{"from_route": "/prm-x/<name>", "to_route": "prm-x"}]
+		first = website_routes.route_map(rules)
+		self.assertIs(website_routes.route_map([dict(r) for r in rules]), first)
+		changed = website_routes.route_map(rules + [{"from_route": "/prm-y/<name>", "to_route": "prm-y"}])
+		self.assertIsNot(changed, first)
+		set_request(method="GET", path="/prm-y/7")
+		frappe.local.form_dict = frappe._dict()
+		self.assertEqual(website_routes.evaluate_dynamic_routes(rules, "prm-y/7"), None)
+		self.assertEqual(
+			website_routes.evaluate_dynamic_routes(
+				rules + [{"from_route": "/prm-y/<name>", "to_route": "prm-y"}], "prm-y/7"
+			),
+			"prm-y",
+		)
+		self.assertEqual(frappe.local.form_dict.name, "7")
+
+	def test_the_portal_is_served_through_the_hook(self):
+		self.assertIn("prm_extension.website_routes.resolve_path", frappe.get_hooks("website_path_resolver"))
+		ensure_channel()
+		partner = make_partner(f"PRM Route {frappe.generate_hash(length=5)}")
+		status, html = page("/partner/deals/DR-NOPE-404", user_of(partner.name))
+		self.assertEqual(status, 404)
+		self.assertNotIn("Traceback", html)
