@@ -14,9 +14,15 @@ from frappe.commands import get_site, pass_context
 @click.option(
 	"--reservations", default=400, show_default=True, help="Reservations to create through the rules"
 )
+@click.option(
+	"--deals",
+	default=150,
+	show_default=True,
+	help="Deal registrations (with invoices, MDF requests, bonus claims, announcements); 0 for none",
+)
 @click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same channel)")
 @pass_context
-def prm_demo_data(context, customers, partners, reservations, seed):
+def prm_demo_data(context, customers, partners, reservations, deals, seed):
 	"""Fill a site with a realistic demo channel (about a minute)."""
 	import time
 
@@ -29,11 +35,15 @@ def prm_demo_data(context, customers, partners, reservations, seed):
 	frappe.connect()
 	try:
 		started = time.monotonic()
-		result = make_demo(customers=customers, partners=partners, reservations=reservations, seed=seed)
+		result = make_demo(
+			customers=customers, partners=partners, reservations=reservations, deals=deals, seed=seed
+		)
 		click.echo(
 			f"{len(result['partners'])} partners, {result['customers']} customers, reservations {result['reservations']}"
 			f" in {time.monotonic() - started:.0f} s"
 		)
+		if result.get("activity"):
+			click.echo(f"activity: {result['activity']}")
 	finally:
 		frappe.destroy()
 

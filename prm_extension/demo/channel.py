@@ -368,7 +368,9 @@ def make_reservations(partners: list[str], customers: list[dict], rng: random.Ra
 	return counts
 
 
-def make_demo(customers: int = 3000, partners: int = 20, reservations: int = 400, seed: int = 7) -> dict:
+def make_demo(
+	customers: int = 3000, partners: int = 20, reservations: int = 400, deals: int = 150, seed: int = 7
+) -> dict:
 	rng = random.Random(seed)
 	frappe.set_user("Administrator")
 	make_masters()
@@ -391,4 +393,9 @@ def make_demo(customers: int = 3000, partners: int = 20, reservations: int = 400
 	)
 	counts = make_reservations(partner_names, pool, rng, reservations)
 	frappe.db.commit()
-	return {"partners": partner_names, "customers": customers, "reservations": counts}
+	activity = {}
+	if deals:
+		from prm_extension.demo.activity import make_activity
+
+		activity = make_activity(partner_names, rng, deals)
+	return {"partners": partner_names, "customers": customers, "reservations": counts, "activity": activity}

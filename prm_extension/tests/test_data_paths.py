@@ -170,7 +170,9 @@ class TestDemoData(PRMTestCase):
 		self.assertTrue(all(r["prm_parent_customer"] in names for r in children))
 		self.assertTrue(all(r["prm_root_customer"] in names for r in rows))
 
-		result = make_demo(customers=frappe.db.count("Customer") + 300, partners=6, reservations=40, seed=3)
+		result = make_demo(
+			customers=frappe.db.count("Customer") + 300, partners=6, reservations=40, deals=40, seed=3
+		)
 		counts = result["reservations"]
 		for status in ("Active", "Requested", "Expired", "Released", "Rejected"):
 			self.assertGreater(counts[status], 0, status)
@@ -186,6 +188,55 @@ class TestDemoData(PRMTestCase):
 				"Channel Partner Member", {"partner_role": "Partner Admin", "parent": partner}, "user"
 			)
 			self.assertIn("Partner Admin", frappe.get_roles(admin))
+
+		# activity through the real lifecycle: deals in several states, won ones invoiced with the
+		# partner's Sales Partner, the summaries rebuilt, MDF requests, claims and announcements
+		deals = result["activity"]["deals"]
+		self.assertGreaterEqual(len(deals), 4, deals)
+		self.assertGreater(deals.get("Won", 0), 0, deals)
+		won = frappe.get_all(
+			"Deal Registration",
+			filters={"channel_partner": ("in", result["partners"]), "status": "Won"},
+			fields=["name", "channel_partner", "won_on", "won_amount"],
+		)
+		self.assertTrue(won)
+		for deal in won:
+			invoices = frappe.get_all(
+				"Deal Registration Document",
+				filters={"parent": deal.name, "document_type": "Sales Invoice"},
+				pluck="document_name",
+			)
+			self.assertTrue(invoices, deal.name)
+			si = frappe.db.get_value(
+				"Sales Invoice", invoices[0], ["docstatus", "sales_partner", "posting_date"], as_dict=True
+			)
+			self.assertEqual(si.docstatus, 1)
+			self.assertEqual(
+				si.sales_partner,
+				frappe.db.get_value("Channel Partner", deal.channel_partner, "sales_partner"),
+			)
+			self.assertEqual(str(si.posting_date), str(deal.won_on))
+			self.assertGreater(deal.won_amount, 0)
+		self.assertTrue(
+			frappe.db.exists("PRM Deal Summary", {"channel_partner": won[0].channel_partner, "status": "Won"})
+		)
+		self.assertTrue(frappe.db.exists("PRM Sales Summary", {"channel_partner": won[0].channel_partner}))
+		self.assertGreater(result["activity"]["mdf_requests"], 0)
+		# bonus claims computed from the won registrations (a second run on the same site finds the
+		# period claimed already: the rules refuse a claim over the same deals again)
+		claims = frappe.get_all(
+			"Incentive Claim",
+			filters={
+				"channel_partner": ("in", result["partners"]),
+				"program": ("like", "PRM Demo Deal Bonus%"),
+			},
+			fields=["status", "claimed_amount"],
+		)
+		self.assertTrue(claims)
+		self.assertTrue(all(c.claimed_amount > 0 for c in claims), claims)
+		self.assertTrue(
+			frappe.db.exists("Item Price", {"item_code": "DEMO-ST-10", "price_list": "PRM Demo Gold"})
+		)
 
 
 class TestManagerAccess(PRMTestCase):
