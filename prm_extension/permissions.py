@@ -34,6 +34,15 @@ def _criterion(doctype: str, field: str, user: str | None) -> Criterion | None:
 	return table[field] == scope
 
 
+def partner_criterion(
+	doctype: str, field: str = "channel_partner", user: str | None = None
+) -> Criterion | None:
+	"""The partner condition of ``doctype`` as a query-builder criterion — the one its
+	``permission_query_conditions`` apply (None: unrestricted; a partner-role user of no partner
+	matches nothing)."""
+	return _criterion(doctype, field, user)
+
+
 def _allows(doc, field: str, user: str | None) -> bool | None:
 	scope = partner_scope(user)
 	if scope is UNRESTRICTED:

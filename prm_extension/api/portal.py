@@ -1,8 +1,10 @@
 """Partner portal calls: home figures, announcements read, and the partner's team.
 
-Figures are read with ``frappe.get_list`` (the partner permission conditions apply: never another
-partner's data), the open pipeline from the deal summary narrowed to the caller's own partner. Team changes go through the Channel Partner document and its controller, which
-keeps each member's website User (roles, enabled) and Contact in step.
+Figures are counted under the partner condition that each DocType's permission query conditions
+apply (``permissions.partner_criterion``: never another partner's data; channel-wide for managers)
+and only on DocTypes the caller may read; the open pipeline comes from the deal summary narrowed
+to the caller's own partner. Team changes go through the Channel Partner document and its
+controller, which keeps each member's website User (roles, enabled) and Contact in step.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from collections import defaultdict
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, flt, nowdate, validate_email_address
+from frappe.query_builder.functions import Count, Sum
+from frappe.utils import add_days, cint, flt, getdate, nowdate, validate_email_address
 
 from prm_extension import announcements
-from prm_extension.incentive_engine import open_programs
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+from prm_extension.permissions import partner_criterion
 
 OPEN_DEAL_STATUSES = ("Submitted", "Approved")
 DEALS_AWAITING_PARTNER = ("Draft", "Returned")
@@ -44,59 +47,100 @@ def forget_home_figures(partner: str | None) -> None:
 def home_figures() -> dict:
 	"""The session partner's figures (a manager gets the channel's figures, unfiltered). Kept per
 	user for five minutes, and dropped whenever a deal, reservation, allocation, MDF request or
-	claim of the partner changes (``live.on_change``); the unread count is always fresh."""
+	claim of the partner changes (``live.on_change``); the unread count is always fresh. For
+	partner members and channel managers (as the portal pages)."""
+	if not partner_of() and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
+		frappe.throw(_("The partner portal is for members of channel partners."), frappe.PermissionError)
+	return {**cached_home_figures(), "unread_announcements": announcements.unread_count()}
+
+
+def cached_home_figures() -> dict:
+	"""``home_figures`` without the unread count (the home page counts it with its news list)."""
 	partner = partner_of()
 	key = f"prm_home_figures:{frappe.session.user}:{frappe.cache.hget(HOME_VERSIONS, partner or '*') or '-'}"
 	figures = frappe.cache.get_value(key)
 	if figures is None:
 		figures = _home_figures(partner)
 		frappe.cache.set_value(key, figures, expires_in_sec=HOME_CACHE_SECONDS)
-	return {**figures, "unread_announcements": announcements.unread_count()}
+	return figures
+
+
+def _scoped(doctype: str):
+	"""``(table, condition)`` for counting the caller's rows of ``doctype`` (the condition is None
+	when unrestricted), or ``(table, False)`` when the caller may not read the DocType at all."""
+	table = frappe.qb.DocType(doctype)
+	if not frappe.has_permission(doctype, "read"):
+		return table, False
+	return table, partner_criterion(doctype)
+
+
+def _where(condition, criterion):
+	return condition if criterion is None else condition & criterion
 
 
 def _home_figures(partner: str | None) -> dict:
-	today = nowdate()
+	today = getdate(nowdate())
 	pipeline = open_pipeline(partner)
-	expiring = frappe.get_list(
-		"Account Reservation",
-		filters={
-			"status": "Active",
-			"expiry_date": ("between", [today, add_days(today, EXPIRY_WINDOW_DAYS)]),
-		},
-		fields=["name", "customer_name", "expiry_date"],
-		order_by="expiry_date asc, name asc",
-		limit_page_length=0,
-	)
+	expiring = []
+	res, crit = _scoped("Account Reservation")
+	if crit is not False:
+		expiring = (
+			frappe.qb.from_(res)
+			.select(res.name, res.customer_name, res.expiry_date)
+			.where(
+				_where(
+					(res.status == "Active")
+					& res.expiry_date.between(today, getdate(add_days(today, EXPIRY_WINDOW_DAYS))),
+					crit,
+				)
+			)
+			.orderby(res.expiry_date)
+			.orderby(res.name)
+			.run(as_dict=True)
+		)
 	available = defaultdict(float)
-	programs = open_programs(partner) if partner else []
-	if programs:
-		# what each allocation has left is stored on it (incentive_engine.refresh_totals)
-		for row in frappe.get_list(
-			"Fund Allocation",
-			filters={"channel_partner": partner, "program": ("in", programs)},
-			fields=["currency", "sum(available_amount) as available"],
-			group_by="currency",
-			order_by="currency asc",
+	alloc, crit = _scoped("Fund Allocation")
+	if partner and crit is not False:
+		# what each allocation has left is stored on it (incentive_engine.refresh_totals); programs
+		# whose claim deadline passed cannot be spent any more (as incentive_engine.open_programs)
+		program = frappe.qb.DocType("Incentive Program")
+		for currency, value in (
+			frappe.qb.from_(alloc)
+			.join(program)
+			.on(program.name == alloc.program)
+			.select(alloc.currency, Sum(alloc.available_amount))
+			.where(
+				_where(
+					(alloc.channel_partner == partner)
+					& (program.claim_deadline.isnull() | (program.claim_deadline >= today)),
+					crit,
+				)
+			)
+			.groupby(alloc.currency)
+			.run()
 		):
-			if row.currency:
-				available[row.currency] += flt(row.available)
-	claims = frappe.get_list(
-		"Incentive Claim",
+			if currency:
+				available[currency] += flt(value)
+	claims = 0
+	claim, crit = _scoped("Incentive Claim")
+	if crit is not False:
 		# a draft claim is never submitted: the status alone reads the (channel_partner, status) index
-		filters={"status": ("in", CLAIMS_AWAITING_PARTNER)},
-		fields=["count(name) as count"],
-		order_by=None,
-		limit_page_length=0,
-	)
-	awaiting = frappe.get_list(
-		"Deal Registration",
-		filters={"status": ("in", DEALS_AWAITING_PARTNER)},
-		fields=["status", "count(name) as count"],
-		group_by="status",
-		order_by="status asc",
-		limit_page_length=0,
-	)
-	awaiting_by_status = {r.status: cint(r.count) for r in awaiting}
+		claims = (
+			frappe.qb.from_(claim)
+			.select(Count("*"))
+			.where(_where(claim.status.isin(CLAIMS_AWAITING_PARTNER), crit))
+			.run()[0][0]
+		)
+	awaiting_by_status = {}
+	deal, crit = _scoped("Deal Registration")
+	if crit is not False:
+		awaiting_by_status = dict(
+			frappe.qb.from_(deal)
+			.select(deal.status, Count("*"))
+			.where(_where(deal.status.isin(DEALS_AWAITING_PARTNER), crit))
+			.groupby(deal.status)
+			.run()
+		)
 	return {
 		"partner": partner,
 		"open_deals": sum(p["count"] for p in pipeline),
@@ -107,9 +151,9 @@ def _home_figures(partner: str | None) -> dict:
 			for r in expiring[:5]
 		],
 		"funds_available": [{"currency": c, "value": v} for c, v in sorted(available.items())],
-		"claims_awaiting": cint(claims[0].count) if claims else 0,
-		"deals_awaiting": sum(awaiting_by_status.values()),
-		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
+		"claims_awaiting": cint(claims),
+		"deals_awaiting": sum(cint(v) for v in awaiting_by_status.values()),
+		"deals_awaiting_by_status": {s: cint(awaiting_by_status.get(s, 0)) for s in DEALS_AWAITING_PARTNER},
 	}
 
 

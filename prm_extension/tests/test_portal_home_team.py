@@ -71,6 +71,10 @@ class TestPortalHomeTeam(PRMTestCase):
 			{"doctype": "Incentive Claim", "program": prog.name, "actual_cost": 1600, "leads_generated": 3}
 		).insert()
 		frappe.set_user("Administrator")
+		# an allocation in a program whose claim deadline has passed cannot be spent any more
+		past = make_program(budget=5000, reimbursement_percentage=50)
+		allocate(past.name, self.partner, 999)
+		frappe.db.set_value("Incentive Program", past.name, "claim_deadline", add_days(nowdate(), -1))
 		# Another partner's data in the same places must not count.
 		other = make_customer("PRM Home Other").name
 		register_as(user_of(BETA), other)
@@ -93,6 +97,25 @@ class TestPortalHomeTeam(PRMTestCase):
 		register_as(self.admin, make_customer("PRM Home Third").name, items=(("PRM-SRV-100", 1, 2500),))
 		again = as_user(self.user, portal.home_figures)
 		self.assertEqual((again["open_deals"], again["pipeline"][0]["value"]), (3, 7500.0))
+
+	def test_home_figures_need_read_permission(self):
+		"""A desk user who is no partner member and no manager is refused the home call, and the
+		counts beneath it read nothing for a user whose roles cannot read deals, reservations or
+		claims (managers get the channel's figures, partners their own)."""
+		register_as(self.user, make_customer("PRM Home Perm").name, submit=False)  # a draft exists
+		email = f"prm-noroles-{frappe.generate_hash(length=6)}@example.com"
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": "No Roles", "user_type": "System User"}
+		).insert(ignore_permissions=True)
+		with self.assertRaises(frappe.PermissionError):
+			as_user(email, portal.home_figures)
+		figures = as_user(email, portal.cached_home_figures)  # the counts alone check read permission too
+		self.assertEqual(
+			(figures["deals_awaiting"], figures["claims_awaiting"], figures["expiring"], figures["pipeline"]),
+			(0, 0, [], []),
+		)
+		manager = as_user("Administrator", portal.home_figures)
+		self.assertGreaterEqual(manager["deals_awaiting"], 1)
 
 	def test_home_page_and_unread_count(self):
 		from prm_extension.www.partner import index

@@ -8,7 +8,7 @@ from frappe import _
 from frappe.utils import fmt_money, formatdate, get_first_day
 
 from prm_extension import announcements
-from prm_extension.api.portal import EXPIRY_WINDOW_DAYS, home_figures
+from prm_extension.api.portal import EXPIRY_WINDOW_DAYS, cached_home_figures
 from prm_extension.portal import portal_sidebar, require_portal_user
 
 no_cache = 1
@@ -19,18 +19,25 @@ def money_list(rows) -> list[str]:
 	return [fmt_money(r["value"], currency=r["currency"]) for r in rows]
 
 
-def latest_announcements(limit: int = LATEST) -> list[dict]:
-	rows = announcements.visible(fields=("name", "title", "publish_on"), limit=limit)
+def news_and_unread(limit: int = LATEST) -> tuple[list[dict], int]:
+	"""The latest announcements the user may see, and how many of all of them are unread: one
+	list read and one read-status lookup (as ``announcements.unread_count`` counts)."""
+	rows = announcements.visible(fields=("name", "title", "publish_on"))
 	read = announcements.read_names([r.name for r in rows])
-	return [
+	news = [
 		frappe._dict(
 			name=r.name,
 			title=r.title,
 			date=formatdate(r.publish_on) if r.publish_on else "",
 			unread=r.name not in read,
 		)
-		for r in rows
+		for r in rows[:limit]
 	]
+	return news, len(rows) - len(read)
+
+
+def latest_announcements(limit: int = LATEST) -> list[dict]:
+	return news_and_unread(limit)[0]
 
 
 def tier_context(partner: str) -> frappe._dict:
@@ -86,13 +93,13 @@ def performance_context(partner: str) -> frappe._dict:
 
 def get_context(context):
 	partner = require_portal_user("/partner")
-	figures = frappe._dict(home_figures())
+	figures = frappe._dict(cached_home_figures())
+	context.news, figures.unread_announcements = news_and_unread()
 	context.figures = figures
 	context.pipeline = money_list(figures.pipeline)
 	context.funds = money_list(figures.funds_available)
 	context.expiring = [frappe._dict(r, date=formatdate(r["expiry_date"])) for r in figures.expiring]
 	context.window_days = EXPIRY_WINDOW_DAYS
-	context.news = latest_announcements()
 	context.partner = partner
 	row = frappe.db.get_value("Channel Partner", partner, ["partner_name", "status"]) if partner else None
 	context.partner_name, context.partner_status = row or (None, None)
