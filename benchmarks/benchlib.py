@@ -51,6 +51,7 @@ def new_request(user: str) -> None:
 	br.new_request(user)
 	frappe.local.prm_tree_nodes = {}
 	frappe.local.prm_money_defaults = None  # the portal's number format, read once per request
+	frappe.local.prm_dates = None  # and its formatted dates
 
 
 def ensure_items() -> None:

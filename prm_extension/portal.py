@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _, _lt
-from frappe.utils import cint, fmt_money, formatdate
+from frappe.utils import cint, fmt_money, formatdate, get_user_date_format
 
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
 
@@ -102,7 +102,22 @@ def html_to_text(html: str | None) -> str:
 	return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def date(value) -> str:
+	"""As ``formatdate(value)``, each distinct date formatted once per request (a list page shows
+	the same period dates on many rows, and Babel formats every call afresh)."""
+	if not value:
+		return ""
+	memo = getattr(frappe.local, "prm_dates", None)
+	if memo is None:
+		memo = frappe.local.prm_dates = {}
+	key = (str(value), get_user_date_format(), frappe.local.lang)
+	text = memo.get(key)
+	if text is None:
+		text = memo[key] = formatdate(value)
+	return text
+
+
 def period_text(start, end) -> str:
 	if not (start and end):
 		return ""
-	return f"{formatdate(start)} – {formatdate(end)}"
+	return f"{date(start)} – {date(end)}"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import formatdate, nowdate
+from frappe.utils import nowdate
 
 from prm_extension import incentive_engine as engine
 from prm_extension.core import incentives as rules
+from prm_extension.portal import date as portal_date
 from prm_extension.portal import html_to_text, money, period_text
 
 MDF = "MDF / Co-op"
@@ -112,7 +113,7 @@ def eligible_programs(partner: str | None, with_terms: bool = False) -> list[fra
 				name=r.name,
 				program_type=r.program_type,
 				dates=period_text(r.start_date, r.end_date),
-				claim_deadline=formatdate(r.claim_deadline) if r.claim_deadline else "",
+				claim_deadline=portal_date(r.claim_deadline),
 				description=html_to_text(r.description),
 				share=(
 					_("{0} % of the actual cost").format(_pct(doc.reimbursement_percentage))
@@ -214,7 +215,7 @@ def offers(partner: str) -> list[frappe._dict]:
 				conditions=", ".join(conditions),
 				dates=period_text(r.valid_from, r.valid_upto)
 				if r.valid_upto
-				else (_("from {0}").format(formatdate(r.valid_from)) if r.valid_from else ""),
+				else (_("from {0}").format(portal_date(r.valid_from)) if r.valid_from else ""),
 				upcoming=bool(r.valid_from and str(r.valid_from) > today),
 			)
 		)

@@ -48,6 +48,30 @@ class TestIncentivePages(PRMTestCase):
 		self.assertEqual(sorted(shown), sorted(mine))  # every allocation once
 		self.assertNotIn(theirs, first + second)  # none of another partner's
 
+	def test_dates_format_as_frappe_does(self):
+		import datetime
+
+		from frappe.utils import formatdate
+
+		from prm_extension.portal import date
+
+		frappe.local.prm_dates = None  # as a new request starts
+		for value in (
+			None,
+			"",
+			"2026-02-28",
+			datetime.date(2025, 12, 31),
+			datetime.datetime(2026, 1, 5, 13, 4),
+		):
+			self.assertEqual(date(value), formatdate(value) if value else "", value)
+			self.assertEqual(date(value), formatdate(value) if value else "", value)  # from the memo
+		# another date format (a user's own setting) is another key, never a stale answer
+		frappe.local.user_date_format = "dd.mm.yyyy"
+		try:
+			self.assertEqual(date("2026-02-28"), "28.02.2026")
+		finally:
+			frappe.local.user_date_format = None
+
 	def test_money_formats_as_frappe_does(self):
 		from frappe.utils import fmt_money
 

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 import frappe
 from frappe import _
-from frappe.utils import formatdate
 
 from prm_extension.incentive_engine import open_programs
 from prm_extension.partners import is_manager
+from prm_extension.portal import date as portal_date
 from prm_extension.portal import (
 	money,
 	page_number,
@@ -64,10 +64,10 @@ def partner_balances(partner: str | None, page: int = 1) -> list[dict]:
 				program_type=(meta.get(r["name"]) or {}).get("program_type")
 				or (prog.program_type if prog else ""),
 				period=period_text(r.get("period_start"), r.get("period_end")),
-				period_start=formatdate(r["period_start"]) if r.get("period_start") else "",
-				period_end=formatdate(r["period_end"]) if r.get("period_end") else "",
+				period_start=portal_date(r["period_start"]) if r.get("period_start") else "",
+				period_end=portal_date(r["period_end"]) if r.get("period_end") else "",
 				closed=prog is None,  # partners read Active programs only
-				claim_deadline=formatdate(prog.claim_deadline) if prog and prog.claim_deadline else "",
+				claim_deadline=portal_date(prog.claim_deadline) if prog and prog.claim_deadline else "",
 				allocated=money(r.get("allocated_amount"), cur),
 				committed=money(r.get("committed"), cur),
 				requested=money(r.get("requested"), cur),
@@ -179,8 +179,8 @@ def get_context(context):
 			activity=r.activity_name or r.name,
 			activity_type=r.activity_type,
 			program=r.program,
-			start=formatdate(r.start_date) if r.start_date else "",
-			end=formatdate(r.end_date) if r.end_date else "",
+			start=portal_date(r.start_date) if r.start_date else "",
+			end=portal_date(r.end_date) if r.end_date else "",
 			requested=money(r.requested_amount, r.currency),
 			approved=money(r.approved_amount, r.currency) if r.status in ("Approved", "Claimed") else "",
 			status=r.status,
@@ -199,7 +199,7 @@ def get_context(context):
 				if c.mdf_request
 				else (period_text(c.period_start, c.period_end) if c.program_type != MDF else "")
 			),
-			claim_date=formatdate(c.claim_date) if c.claim_date else "",
+			claim_date=portal_date(c.claim_date) if c.claim_date else "",
 			claimed=money(c.claimed_amount, c.currency),
 			approved=money(c.approved_amount, c.currency)
 			if c.status in ("Approved", "Partially Approved", "Paid")
