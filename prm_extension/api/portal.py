@@ -17,6 +17,7 @@ from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_days, cint, flt, getdate, nowdate, validate_email_address
 
 from prm_extension import announcements
+from prm_extension.incentive_engine import open_programs
 from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
 from prm_extension.permissions import partner_criterion
 
@@ -57,7 +58,8 @@ def home_figures() -> dict:
 def cached_home_figures() -> dict:
 	"""``home_figures`` without the unread count (the home page counts it with its news list)."""
 	partner = partner_of()
-	key = f"prm_home_figures:{frappe.session.user}:{frappe.cache.hget(HOME_VERSIONS, partner or '*') or '-'}"
+	version = frappe.cache.hget(HOME_VERSIONS, partner or "*") or "-"
+	key = f"prm_home_figures:{frappe.session.user}:{partner or '*'}:{version}"
 	figures = frappe.cache.get_value(key)
 	if figures is None:
 		figures = _home_figures(partner)
@@ -79,6 +81,11 @@ def _where(condition, criterion):
 
 
 def _home_figures(partner: str | None) -> dict:
+	from frappe.core.doctype.user_permission.user_permission import get_user_permissions
+
+	if get_user_permissions():
+		# User Permissions narrow what frappe.get_list returns: count through it for such users
+		return _home_figures_listed(partner)
 	today = getdate(nowdate())
 	pipeline = open_pipeline(partner)
 	expiring = []
@@ -154,6 +161,66 @@ def _home_figures(partner: str | None) -> dict:
 		"claims_awaiting": cint(claims),
 		"deals_awaiting": sum(cint(v) for v in awaiting_by_status.values()),
 		"deals_awaiting_by_status": {s: cint(awaiting_by_status.get(s, 0)) for s in DEALS_AWAITING_PARTNER},
+	}
+
+
+def _home_figures_listed(partner: str | None) -> dict:
+	"""The same figures through ``frappe.get_list`` (every permission rule Frappe applies, User
+	Permissions included): for users restricted by User Permissions, and the reference the fast
+	counts are tested against."""
+	today = nowdate()
+	pipeline = open_pipeline(partner)
+	expiring = frappe.get_list(
+		"Account Reservation",
+		filters={
+			"status": "Active",
+			"expiry_date": ("between", [today, add_days(today, EXPIRY_WINDOW_DAYS)]),
+		},
+		fields=["name", "customer_name", "expiry_date"],
+		order_by="expiry_date asc, name asc",
+		limit_page_length=0,
+	)
+	available = defaultdict(float)
+	programs = open_programs(partner) if partner else []
+	if programs:
+		for row in frappe.get_list(
+			"Fund Allocation",
+			filters={"channel_partner": partner, "program": ("in", programs)},
+			fields=["currency", "sum(available_amount) as available"],
+			group_by="currency",
+			order_by="currency asc",
+		):
+			if row.currency:
+				available[row.currency] += flt(row.available)
+	claims = frappe.get_list(
+		"Incentive Claim",
+		filters={"status": ("in", CLAIMS_AWAITING_PARTNER)},
+		fields=["count(name) as count"],
+		order_by=None,
+		limit_page_length=0,
+	)
+	awaiting = frappe.get_list(
+		"Deal Registration",
+		filters={"status": ("in", DEALS_AWAITING_PARTNER)},
+		fields=["status", "count(name) as count"],
+		group_by="status",
+		order_by="status asc",
+		limit_page_length=0,
+	)
+	awaiting_by_status = {r.status: cint(r.count) for r in awaiting}
+	return {
+		"partner": partner,
+		"open_deals": sum(p["count"] for p in pipeline),
+		"pipeline": pipeline,
+		"expiring_reservations": len(expiring),
+		"expiring": [
+			{"name": r.name, "customer_name": r.customer_name, "expiry_date": str(r.expiry_date)}
+			for r in expiring[:5]
+		],
+		"funds_available": [{"currency": c, "value": v} for c, v in sorted(available.items())],
+		"claims_awaiting": cint(claims[0].count) if claims else 0,
+		"deals_awaiting": sum(awaiting_by_status.values()),
+		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
 	}
 
 

@@ -117,12 +117,14 @@ def first_date() -> object:
 
 
 def _partner_users(partners: list[str]) -> dict[str, str]:
-	return {
+	"""Each partner's enabled Partner Admin user (partners without one are left out)."""
+	users = {
 		p: frappe.db.get_value(
 			"Channel Partner Member", {"parent": p, "partner_role": "Partner Admin", "enabled": 1}, "user"
 		)
 		for p in partners
 	}
+	return {p: u for p, u in users.items() if u}
 
 
 def _covered_items(partner: str, items: dict) -> list[str]:
@@ -147,8 +149,12 @@ def make_deals(partners: list[str], items: dict, rng: random.Random, target: int
 	from prm_extension.api.deals import decide, mark_lost, register
 	from prm_extension.partners import clear_partner_cache
 
-	active = frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
-	users = _partner_users(active)
+	users = _partner_users(
+		frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
+	)
+	active = list(users)
+	if not active:
+		return {}
 	own_accounts = {
 		p: frappe.get_all("Account Reservation", {"channel_partner": p, "status": "Active"}, pluck="customer")
 		for p in active
@@ -200,9 +206,11 @@ def make_deals(partners: list[str], items: dict, rng: random.Random, target: int
 		try:
 			if roll < 0.12:
 				decide(name, "Reject", reason="Direct account: the vendor's own team works this opportunity.")
+				frappe.db.commit()
 				continue
 			if roll < 0.2:
 				decide(name, "Return", reason="Add the buyer's budget and decision date.")
+				frappe.db.commit()
 				continue
 			if roll < 0.3:
 				continue  # waiting for a decision
@@ -336,8 +344,10 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 		"Account", {"company": co, "account_name": "Marketing Expenses", "is_group": 0}
 	) or frappe.db.get_value("Account", {"company": co, "root_type": "Expense", "is_group": 0})
 	start, end = first_date(), getdate(f"{getdate(nowdate()).year}-12-31")
-	active = frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
-	users = _partner_users(active)
+	users = _partner_users(
+		frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
+	)
+	active = list(users)
 
 	def program(name, kind, budget, **values):
 		if not frappe.db.exists("Incentive Program", name):

@@ -92,6 +92,24 @@ class TestPortalHomeTeam(PRMTestCase):
 			figures["funds_available"], [{"currency": cur, "value": 3000.0}]
 		)  # drafts do not count
 		self.assertEqual(figures["claims_awaiting"], 1)
+		# the fast counts equal what frappe.get_list returns, for the partner and for a manager
+		self.assertEqual(
+			as_user(self.user, portal._home_figures, self.partner),
+			as_user(self.user, portal._home_figures_listed, self.partner),
+		)
+		self.assertEqual(
+			as_user("Administrator", portal._home_figures, None),
+			as_user("Administrator", portal._home_figures_listed, None),
+		)
+		# a manager restricted by a User Permission to this partner counts as get_list does
+		email = f"prm-home-mgr-{frappe.generate_hash(length=6)}@example.com"
+		frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": "Limited", "roles": [{"role": "PRM Manager"}]}
+		).insert(ignore_permissions=True)
+		frappe.permissions.add_user_permission("Channel Partner", self.partner, email)
+		limited = as_user(email, portal.home_figures)
+		self.assertEqual(limited["deals_awaiting_by_status"], {"Draft": 1, "Returned": 1})
+		self.assertEqual([r["name"] for r in limited["expiring"]], [soon])
 		# kept for the next visit, and dropped as soon as one of the partner's documents changes
 		self.assertEqual(as_user(self.user, portal.home_figures), figures)
 		register_as(self.admin, make_customer("PRM Home Third").name, items=(("PRM-SRV-100", 1, 2500),))

@@ -25,38 +25,38 @@ prm.channel_filters = function (extra = []) {
 	];
 };
 
-// One chart per chart wrapper. Frappe's chart widgets draw a new frappe-charts chart into the same
-// wrapper on "Refresh" (and on every live refresh below) without destroying the previous one, whose
-// resize observer then keeps drawing into nodes that are gone ("removeChild … not a child of this
-// node"). frappe.utils.make_chart is wrapped, not replaced: a chart made in a wrapper that already
-// holds one destroys the old chart first (frappe-charts' own destroy(): observer and listeners),
-// and a chart asked to draw after its drawing left its container destroys itself.
+// Charts that redraw at the wrong moment. frappe-charts animates an update by taking its drawing
+// out of its container for ~250 ms; a resize in that window (the workspace's cards and charts
+// refreshing around it, as the live refresh below does) makes draw() remove a node that is not
+// there ("removeChild … not a child of this node"). And Frappe's chart widget draws a fresh chart
+// into a new wrapper on "Refresh", leaving the old chart's resize observer behind.
+// frappe.utils.make_chart is wrapped, not replaced: a draw that falls inside an animation runs once
+// the animation is over, and a chart whose wrapper has left the page stops listening
+// (frappe-charts' own destroy(): observer and listeners).
 (function () {
 	const make_chart = frappe.utils && frappe.utils.make_chart;
-	if (typeof make_chart !== "function" || make_chart.prm_one_per_wrapper) return;
-	const charts = new WeakMap();
-	const one_per_wrapper = function (wrapper) {
-		const el = typeof wrapper === "string" ? document.querySelector(wrapper) : wrapper && wrapper.jquery ? wrapper[0] : wrapper;
-		const previous = el && charts.get(el);
-		if (previous && typeof previous.destroy === "function") previous.destroy();
+	if (typeof make_chart !== "function" || make_chart.prm_guarded) return;
+	const guarded = function () {
 		const chart = make_chart.apply(this, arguments);
-		if (el && chart) charts.set(el, chart);
 		if (chart && typeof chart.draw === "function") {
-			// a chart whose drawing was taken out of its container (a newer chart emptied the
-			// wrapper, or the widget replaced it) is finished: it stops listening instead of failing
 			const draw = chart.draw;
-			chart.draw = function () {
-				if (this.svg && this.container && this.svg.parentNode !== this.container) {
+			chart.draw = function (...args) {
+				if (this.parent && !this.parent.isConnected) {
 					if (typeof this.destroy === "function") this.destroy();
 					return;
 				}
-				return draw.apply(this, arguments);
+				if (this.svg && this.container && this.svg.parentNode !== this.container) {
+					clearTimeout(this.prm_redraw);
+					this.prm_redraw = setTimeout(() => this.draw(...args), 300);
+					return;
+				}
+				return draw.apply(this, args);
 			};
 		}
 		return chart;
 	};
-	one_per_wrapper.prm_one_per_wrapper = true;
-	frappe.utils.make_chart = one_per_wrapper;
+	guarded.prm_guarded = true;
+	frappe.utils.make_chart = guarded;
 })();
 
 // Live channel figures: the server publishes "prm_channel_update" (site room, desk users only)
