@@ -148,20 +148,7 @@ def _home_figures(partner: str | None) -> dict:
 			.groupby(deal.status)
 			.run()
 		)
-	return {
-		"partner": partner,
-		"open_deals": sum(p["count"] for p in pipeline),
-		"pipeline": pipeline,
-		"expiring_reservations": len(expiring),
-		"expiring": [
-			{"name": r.name, "customer_name": r.customer_name, "expiry_date": str(r.expiry_date)}
-			for r in expiring[:5]
-		],
-		"funds_available": [{"currency": c, "value": v} for c, v in sorted(available.items())],
-		"claims_awaiting": cint(claims),
-		"deals_awaiting": sum(cint(v) for v in awaiting_by_status.values()),
-		"deals_awaiting_by_status": {s: cint(awaiting_by_status.get(s, 0)) for s in DEALS_AWAITING_PARTNER},
-	}
+	return _figures(partner, pipeline, expiring, available, claims, awaiting_by_status)
 
 
 def _home_figures_listed(partner: str | None) -> dict:
@@ -208,6 +195,13 @@ def _home_figures_listed(partner: str | None) -> dict:
 		limit_page_length=0,
 	)
 	awaiting_by_status = {r.status: cint(r.count) for r in awaiting}
+	return _figures(
+		partner, pipeline, expiring, available, claims[0].count if claims else 0, awaiting_by_status
+	)
+
+
+def _figures(partner, pipeline, expiring, available, claims, awaiting_by_status) -> dict:
+	"""The home figures' shape, from either way of counting them."""
 	return {
 		"partner": partner,
 		"open_deals": sum(p["count"] for p in pipeline),
@@ -218,9 +212,9 @@ def _home_figures_listed(partner: str | None) -> dict:
 			for r in expiring[:5]
 		],
 		"funds_available": [{"currency": c, "value": v} for c, v in sorted(available.items())],
-		"claims_awaiting": cint(claims[0].count) if claims else 0,
-		"deals_awaiting": sum(awaiting_by_status.values()),
-		"deals_awaiting_by_status": {s: awaiting_by_status.get(s, 0) for s in DEALS_AWAITING_PARTNER},
+		"claims_awaiting": cint(claims),
+		"deals_awaiting": sum(cint(v) for v in awaiting_by_status.values()),
+		"deals_awaiting_by_status": {s: cint(awaiting_by_status.get(s, 0)) for s in DEALS_AWAITING_PARTNER},
 	}
 
 

@@ -75,7 +75,7 @@ def make_items() -> dict[str, tuple[str, float]]:
 					"description": f"{name} ({DEMO_TAG})",
 					"valuation_rate": cost,
 				}
-			).insert(ignore_permissions=True)
+			).insert()
 		_price(code, standard, price)
 		out[code] = (group, price)
 	for tier, discount in TIER_DISCOUNT.items():
@@ -88,7 +88,7 @@ def make_items() -> dict[str, tuple[str, float]]:
 					"selling": 1,
 					"currency": frappe.get_cached_value("Company", company(), "default_currency"),
 				}
-			).insert(ignore_permissions=True)
+			).insert()
 		for code, (_group, price) in out.items():
 			_price(code, price_list, round(price * (100 - discount) / 100, 2))
 		if frappe.db.exists("Partner Tier", tier):
@@ -100,7 +100,7 @@ def _price(item: str, price_list: str, rate: float) -> None:
 	if not frappe.db.exists("Item Price", {"item_code": item, "price_list": price_list}):
 		frappe.get_doc(
 			{"doctype": "Item Price", "item_code": item, "price_list": price_list, "price_list_rate": rate}
-		).insert(ignore_permissions=True)
+		).insert()
 
 
 def first_date() -> object:
@@ -241,28 +241,37 @@ def make_deals(partners: list[str], items: dict, rng: random.Random, target: int
 	return counts
 
 
-def _invoice(deal: str, partner: str, posting_date) -> str:
-	"""A submitted Sales Invoice for the approved deal's lines, on ``posting_date``: the app's hooks
-	attribute the Sales Partner and close the deal as won."""
-	d = frappe.get_doc("Deal Registration", deal)
+def _sell(customer: str, partner: str, posting_date, lines: list[dict], co: str | None = None) -> str:
+	"""A submitted Sales Invoice with the partner's Sales Partner, on ``posting_date`` (the app's
+	hooks attribute the partner and close a matching approved registration as won)."""
 	si = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
-			"customer": d.customer,
-			"company": d.company or company(),
+			"customer": customer,
+			"company": co or company(),
 			"posting_date": posting_date,
 			"set_posting_time": 1,
 			"due_date": add_days(posting_date, 30),
 			"sales_partner": frappe.db.get_value("Channel Partner", partner, "sales_partner"),
-			"items": [
-				{"item_code": r.item_code, "qty": r.qty, "rate": r.rate} for r in d.items if r.item_code
-			],
+			"items": lines,
 		}
-	)
-	si.insert(ignore_permissions=True)
+	).insert()
 	si.submit()
-	frappe.db.set_value("Deal Registration", deal, "won_on", posting_date, update_modified=False)
 	return si.name
+
+
+def _invoice(deal: str, partner: str, posting_date) -> str:
+	"""Invoice the approved deal's lines on ``posting_date``: the deal is won on that date."""
+	d = frappe.get_doc("Deal Registration", deal)
+	name = _sell(
+		d.customer,
+		partner,
+		posting_date,
+		[{"item_code": r.item_code, "qty": r.qty, "rate": r.rate} for r in d.items if r.item_code],
+		d.company,
+	)
+	frappe.db.set_value("Deal Registration", deal, "won_on", posting_date, update_modified=False)
+	return name
 
 
 def make_partner_sales(partners: list[str], rng: random.Random, per_partner: int = 2) -> int:
@@ -286,20 +295,12 @@ def make_partner_sales(partners: list[str], rng: random.Random, per_partner: int
 		]
 		for customer in rng.sample(accounts, k=min(per_partner, len(accounts))):
 			posting = add_days(start, rng.randint(0, span))
-			si = frappe.get_doc(
-				{
-					"doctype": "Sales Invoice",
-					"customer": customer,
-					"company": company(),
-					"posting_date": posting,
-					"set_posting_time": 1,
-					"due_date": add_days(posting, 30),
-					"sales_partner": frappe.db.get_value("Channel Partner", partner, "sales_partner"),
-					"items": [{"item_code": SUPPORT_ITEM, "qty": rng.choice([2, 5, 12]), "rate": 2200}],
-				}
+			_sell(
+				customer,
+				partner,
+				posting,
+				[{"item_code": SUPPORT_ITEM, "qty": rng.choice([2, 5, 12]), "rate": 2200}],
 			)
-			si.insert(ignore_permissions=True)
-			si.submit()
 			made += 1
 		frappe.db.commit()
 	return made
@@ -367,7 +368,7 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 					"cost_center": frappe.get_cached_value("Company", co, "cost_center"),
 					**values,
 				}
-			).insert(ignore_permissions=True)
+			).insert()
 		return name
 
 	# each Active partner gets an allocation; a program's budget covers them with a reserve left
@@ -395,7 +396,7 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 						"channel_partner": partner,
 						"allocated_amount": amount,
 					}
-				).insert(ignore_permissions=True)
+				).insert()
 	frappe.db.commit()
 
 	counts = {"mdf_requests": 0, "claims": 0}
@@ -487,7 +488,7 @@ def make_announcements() -> int:
 				"body": f"<p>{body}</p>",
 				"tiers": [{"tier": t} for t in tiers or ()],
 			}
-		).insert(ignore_permissions=True)
+		).insert()
 		made += 1
 	return made
 
