@@ -5,6 +5,7 @@ Fetches the facts with indexed queries and returns the checks; the controller st
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 import frappe
@@ -131,8 +132,41 @@ def direct_opportunities(customer: str | None) -> tuple[str, ...]:
 	)
 
 
+class ApprovalConflict(frappe.ValidationError):
+	"""Two decisions on registrations of one account crossed (each held a row the other needed):
+	the database let one through and this one is refused, with nothing of it written."""
+
+
+@contextmanager
+def refusing_crossed_decisions():
+	"""Approving takes Frappe's lock on the registration's own row, then locking reads of the
+	account's other registrations. Two registrations of one new prospect (no customer row to
+	queue on) approved at the same moment each hold their own row and wait for the other's: the
+	database answers one with a deadlock. That is the expected outcome of the race: the other
+	approval goes through, and this one is a clear refusal (HTTP 417), not a server error."""
+	try:
+		yield
+	except (frappe.QueryDeadlockError, frappe.QueryTimeoutError):
+		frappe.db.rollback()  # a deadlock undid the transaction already, a timeout only its statement
+		frappe.throw(
+			_(
+				"Another registration for the same account was being decided at the same moment. Reload this one and decide again: its checks will then take that decision into account."
+			),
+			ApprovalConflict,
+			title=_("Decided at the same moment"),
+		)
+
+
 def run_checks(doc, lock: bool = False) -> list[rules.Check]:
-	"""Every conflict check for a registration, from current data."""
+	"""Every conflict check for a registration, from current data. ``lock`` (approval): under row
+	locks, a crossed concurrent decision refused with ``ApprovalConflict``."""
+	if not lock:
+		return _run_checks(doc, lock)
+	with refusing_crossed_decisions():
+		return _run_checks(doc, lock)
+
+
+def _run_checks(doc, lock: bool) -> list[rules.Check]:
 	lines = tree_nodes("Item Group", [row.item_group for row in doc.items])
 	product_lines = tuple(lines[row.item_group] for row in doc.items if row.item_group in lines)
 	territory = (

@@ -85,20 +85,88 @@ def allocation_for(program_name: str, partner: str, on) -> str:
 	return rows[0][0]
 
 
-def lock_allocation(name: str) -> None:
-	frappe.db.sql("select name from `tabFund Allocation` where name = %s for update", name)
+class AllocationBusy(frappe.ValidationError):
+	"""A row this change must lock stayed locked by another change (or the two crossed): the
+	change is refused and can be tried again; nothing of it is written."""
+
+
+def _locked_row(query: str, name: str, label: str):
+	"""``query`` (a ``for update`` read of one row): its current values, waiting for whoever holds
+	the row. A lock wait that ends in a timeout or a deadlock is a refusal, not a server error."""
+	try:
+		rows = frappe.db.sql(query, name, as_dict=True)
+	except (frappe.QueryTimeoutError, frappe.QueryDeadlockError):
+		frappe.db.rollback()  # a timeout undoes only its statement: nothing of the change stays
+		frappe.throw(
+			_("{0} is being changed by someone else at this moment. Please try again.").format(label),
+			AllocationBusy,
+			title=_("Try again"),
+		)
+	return rows[0] if rows else None
+
+
+def lock_allocation(name: str):
+	"""Lock the allocation's row and return its current ``allocated_amount`` and ``program`` (None
+	when it does not exist). Every change to an allocation's MDF requests and claims takes this lock
+	first (``AllocationLocked``), so they queue up on it."""
+	return _locked_row(
+		"select name, allocated_amount, program from `tabFund Allocation` where name = %s for update",
+		name,
+		_("Fund Allocation {0}").format(name),
+	)
+
+
+def lock_mdf_request(name: str):
+	"""Lock an MDF request's row (after its allocation's) and return its current values: the claims
+	reimbursing one request queue up on it."""
+	return _locked_row(
+		"""select name, program, channel_partner, fund_allocation, status, docstatus, approved_amount
+		from `tabMDF Request` where name = %s for update""",
+		name,
+		_("MDF Request {0}").format(name),
+	)
+
+
+def lock_rows_of(doc) -> None:
+	"""The row locks a change to an MDF request or a claim takes before anything else: its fund
+	allocations (the stored one and the new one, in name order), then, for a claim, its MDF
+	request(s). The same order on every path (save, submit, cancel, db_set, delete), so concurrent
+	changes queue up instead of deadlocking."""
+	fields = ["fund_allocation", "mdf_request"] if doc.doctype == "Incentive Claim" else ["fund_allocation"]
+	stored = (
+		(frappe.db.get_value(doc.doctype, doc.name, fields, as_dict=True) or {}) if not doc.is_new() else {}
+	)
+	for field, lock in (("fund_allocation", lock_allocation), ("mdf_request", lock_mdf_request)):
+		if field in fields:
+			for name in sorted({n for n in (doc.get(field), stored.get(field)) if n}):
+				lock(name)
+
+
+class AllocationLocked:
+	"""Mixin of MDF Request and Incentive Claim (listed before ``Document``): the allocation's
+	lock is taken before Frappe locks the document's own row (``load_doc_before_save`` is the
+	locking read of ``save``, ``submit``, ``cancel`` and ``db_set``), the order approvals use."""
+
+	def load_doc_before_save(self, *, raise_exception: bool = False):
+		if not self.is_new():
+			lock_rows_of(self)
+		return super().load_doc_before_save(raise_exception=raise_exception)
 
 
 def balance(allocation: str, for_update: bool = False, exclude_claim: str | None = None) -> rules.Balance:
 	"""Balance derived from submitted documents. ``for_update``: lock the allocation first and read
-	with locking reads, so concurrent approvals queue up and see each other's results.
+	with locking reads (current data, not the transaction's snapshot), so concurrent submissions
+	and approvals queue up and see each other's results.
 
 	Claims awaiting a decision count against it, except those drawing on a pre-approved MDF
 	request, whose amount is already committed."""
-	if for_update:
-		lock_allocation(allocation)
 	lock = " lock in share mode" if for_update else ""
-	row = frappe.db.get_value("Fund Allocation", allocation, ["allocated_amount", "program"], as_dict=True)
+	if for_update:
+		row = lock_allocation(allocation)
+	else:
+		row = frappe.db.get_value(
+			"Fund Allocation", allocation, ["allocated_amount", "program"], as_dict=True
+		)
 	if not row:
 		frappe.throw(_("Fund Allocation {0} does not exist.").format(allocation), frappe.DoesNotExistError)
 	deadline = frappe.get_cached_value("Incentive Program", row.program, "claim_deadline")
@@ -156,9 +224,11 @@ def refresh_totals(allocation: str | None) -> None:
 	"""Store the allocation's committed, requested, approved, paid and available amounts as
 	``balance`` derives them from its documents (the lists read them; decisions always derive them
 	afresh)."""
-	if not allocation or not frappe.db.exists("Fund Allocation", allocation):
+	if not allocation or not lock_allocation(allocation):
 		return
-	b = balance(allocation)
+	# under the allocation's lock, from current data: whatever the interleaving of changes, the
+	# last one to commit stores what all of them add up to
+	b = balance(allocation, for_update=True)
 	values = dict(zip(TOTALS, (b.committed, b.requested, b.approved, b.paid), strict=True))
 	# what is left while the program accepts claims (readers check the deadline themselves)
 	values["available_amount"] = dataclasses.replace(b, expired=False).available
@@ -169,7 +239,8 @@ def follow_allocation(doc, method=None) -> None:
 	"""doc_events of MDF Request and Incentive Claim (on_change, after_delete): refresh the totals
 	of the allocation the document draws on, and of the one it drew on before."""
 	previous = doc.get_doc_before_save() if method != "after_delete" else None
-	for name in {doc.get("fund_allocation"), previous.get("fund_allocation") if previous else None}:
+	names = {doc.get("fund_allocation"), previous.get("fund_allocation") if previous else None}
+	for name in sorted(n for n in names if n):  # in lock order
 		refresh_totals(name)
 
 

@@ -2,7 +2,9 @@
 
 * validate: when the customer has an approved, protected registration whose product lines the
   document sells, the document gets that partner's Sales Partner (so ERPNext's own partner reports
-  attribute the revenue) and a link to the registration;
+  attribute the revenue) and a link to the registration — whether it is saved as a draft, submitted
+  later, or inserted already submitted (``docstatus: 1`` over REST or by Data Import): validate
+  runs before the document is written in each case;
 * on_submit: the document is listed on the registration; a Sales Invoice makes it Won with the
   invoiced amount in the deal's product lines;
 * on_cancel (Sales Invoice): the registration goes back to Approved (or Expired).
@@ -77,8 +79,8 @@ def matching_deal(doc) -> tuple[str | None, Decimal]:
 
 
 def attribute_partner(doc, method=None):
-	if doc.docstatus != 0:
-		return
+	# Frappe runs validate on insert (draft or already submitted), save and submit only, always
+	# before the row is written, never after submission: nothing submitted is changed here.
 	deal, _amount = matching_deal(doc)
 	if not deal:
 		return
@@ -95,6 +97,9 @@ def attribute_partner(doc, method=None):
 			doc.commission_rate = doc.commission_rate or frappe.db.get_value(
 				"Sales Partner", doc.sales_partner, "commission_rate"
 			)
+			# the document's own validate computed the commission before this hook set the
+			# partner; a document inserted already submitted is not computed again
+			doc.calculate_commission()
 
 
 def link_to_deal(doc, method=None):

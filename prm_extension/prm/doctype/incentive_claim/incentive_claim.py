@@ -21,7 +21,7 @@ from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
 from prm_extension.reasons import explain_incentive
 
 
-class IncentiveClaim(Document):
+class IncentiveClaim(engine.AllocationLocked, Document):
 	def before_validate(self):
 		if self.is_new() and not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()
@@ -30,6 +30,7 @@ class IncentiveClaim(Document):
 			self.currency = program.currency
 		if program and self.docstatus == 0:
 			self.prepare(program)
+		engine.lock_rows_of(self)  # a new claim, or one moved to another allocation: before it is written
 
 	def prepare(self, program):
 		if program.program_type == rules.MDF:
@@ -123,22 +124,18 @@ class IncentiveClaim(Document):
 					_("Choose the pre-approved MDF request this claim is for."), frappe.MandatoryError
 				)
 			if self.mdf_request:
-				req = frappe.db.get_value(
-					"MDF Request",
-					self.mdf_request,
-					["program", "channel_partner", "status", "approved_amount", "docstatus"],
-					as_dict=True,
-				)
+				# under the request's row lock, from current data: of two claims on one request
+				# submitted at once, the second sees the first
+				req = engine.lock_mdf_request(self.mdf_request)
 				if not req or req.channel_partner != self.channel_partner or req.program != self.program:
 					frappe.throw(
 						_("MDF request {0} is not one of yours in this program.").format(self.mdf_request)
 					)
 				if req.docstatus != 1 or req.status != "Approved":
 					frappe.throw(_("MDF request {0} is not approved.").format(self.mdf_request))
-				preapproved = engine.D(req.approved_amount) - engine.D(
-					claimed_on(self.mdf_request, self.name)
-				)
-				if claimed_on(self.mdf_request, self.name):
+				claimed = claimed_on(self.mdf_request, self.name, for_update=True)
+				preapproved = engine.D(req.approved_amount) - engine.D(claimed)
+				if claimed:
 					duplicates.append(self.mdf_request)
 		else:
 			dup = frappe.db.get_value(
@@ -151,6 +148,7 @@ class IncentiveClaim(Document):
 					"period_end": (">=", self.period_start),
 				},
 				"name",
+				for_update=True,  # current data, under the allocation's lock
 			)
 			if dup:
 				duplicates.append(_("this period (claim {0})").format(dup))
@@ -172,7 +170,8 @@ class IncentiveClaim(Document):
 		problems = rules.check_claim(
 			facts,
 			claim,
-			engine.balance(self.fund_allocation),
+			# locked: parallel submissions queue up, each sees what the others took
+			engine.balance(self.fund_allocation, for_update=True),
 			bool(program_doc.proof_required) and program_doc.program_type == rules.MDF,
 		)
 		if problems:
@@ -193,7 +192,7 @@ class IncentiveClaim(Document):
 		committed = bal.committed
 		if self.mdf_request:
 			# the request's pre-approved commitment turns into this claim: free it in the balance
-			committed -= engine.D(frappe.db.get_value("MDF Request", self.mdf_request, "approved_amount"))
+			committed -= engine.D(self.reimbursable_request().approved_amount)
 		# An approval competes with money already approved or committed, not with other claims that
 		# merely wait: whichever is approved first takes the money, the other is then refused.
 		bal = rules.Balance(
@@ -213,6 +212,27 @@ class IncentiveClaim(Document):
 		self.status = "Partially Approved" if approved < engine.D(self.claimed_amount) else "Approved"
 		self.decided_on, self.decided_by = now_datetime(), frappe.session.user
 
+	def reimbursable_request(self):
+		"""The claim's MDF request, locked: it is reimbursed by one approved claim at most."""
+		req = engine.lock_mdf_request(self.mdf_request)
+		if not req or req.docstatus != 1 or req.status != "Approved":
+			frappe.throw(
+				_("MDF request {0} is not approved, or has already been reimbursed.").format(
+					self.mdf_request
+				),
+				title=_("Cannot approve"),
+			)
+		if frappe.db.sql(
+			"""select name from `tabIncentive Claim`
+			where mdf_request = %s and docstatus = 1 and name != %s limit 1 lock in share mode""",
+			(self.mdf_request, self.name),
+		):
+			frappe.throw(
+				_("MDF request {0} has already been reimbursed.").format(self.mdf_request),
+				title=_("Cannot approve"),
+			)
+		return req
+
 	def on_submit(self):
 		doctype, name = engine.make_payout(self)
 		self.db_set({"payout_doctype": doctype, "payout_document": name, "paid_amount": 0})
@@ -227,6 +247,9 @@ class IncentiveClaim(Document):
 					_(self.payout_doctype), self.payout_document
 				)
 			)
+
+	def on_trash(self):
+		engine.lock_rows_of(self)  # before the row is deleted and the totals refreshed
 
 	def on_change(self):
 		summaries.follow_claim(self)  # every save, submit, cancel and db_set (payments) ends here

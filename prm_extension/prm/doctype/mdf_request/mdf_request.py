@@ -14,7 +14,7 @@ from prm_extension.partners import is_manager, partner_of
 from prm_extension.reasons import explain_incentive
 
 
-class MDFRequest(Document):
+class MDFRequest(engine.AllocationLocked, Document):
 	def before_validate(self):
 		if self.is_new() and not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()
@@ -48,8 +48,10 @@ class MDFRequest(Document):
 		if flt(self.requested_amount) > flt(self.estimated_cost):
 			frappe.throw(_("The requested amount cannot be more than the estimated cost."))
 		self.fund_allocation = engine.allocation_for(self.program, self.channel_partner, self.start_date)
+		engine.lock_rows_of(self)  # a new request, or one moved to another allocation: before it is written
 		if self.status == "Submitted" and old != "Submitted":
-			available = engine.balance(self.fund_allocation).available
+			# locked, from current data: the same view of the allocation its approvals have
+			available = engine.balance(self.fund_allocation, for_update=True).available
 			if engine.D(self.requested_amount) > available:
 				frappe.throw(
 					explain_incentive("over_balance", {"available": available, "currency": self.currency})
@@ -84,12 +86,18 @@ class MDFRequest(Document):
 	def on_cancel(self):
 		self.db_set("status", "Cancelled")
 
+	def on_trash(self):
+		engine.lock_rows_of(self)  # before the row is deleted and the totals refreshed
 
-def claimed_on(request: str, exclude_claim: str | None = None) -> float:
+
+def claimed_on(request: str, exclude_claim: str | None = None, for_update: bool = False) -> float:
+	"""What live claims claim on the request; ``for_update``: a locking read (current data), for
+	the caller holding the request's row lock."""
 	return flt(
 		frappe.db.sql(
 			"""select sum(claimed_amount) from `tabIncentive Claim`
-			where mdf_request = %s and status in ('Submitted', 'Approved', 'Partially Approved', 'Paid') and name != %s""",
+			where mdf_request = %s and status in ('Submitted', 'Approved', 'Partially Approved', 'Paid') and name != %s"""
+			+ (" lock in share mode" if for_update else ""),
 			(request, exclude_claim or ""),
 		)[0][0]
 	)
