@@ -41,6 +41,12 @@ after_install = "prm_extension.install.after_install"
 after_migrate = "prm_extension.install.after_migrate"
 before_tests = "prm_extension.tests.bootstrap.before_tests"
 
+# Partner safety (prm_extension/security/, docs/security.md): once Frappe knows the request's user
+# (session or API key), the gate closes the generic surface partners have no business in.
+auth_hooks = [
+	"prm_extension.security.gate.guard",
+]
+
 doc_events = {
 	"Customer": {
 		"validate": "prm_extension.overrides.customer.validate",
@@ -123,6 +129,8 @@ permission_query_conditions = {
 	"Sell-Through Line": "prm_extension.permissions.sell_through_line_query",
 }
 has_permission = {
+	# a partner's File record never just points at another partner's private file (security/files.py)
+	"File": "prm_extension.security.files.has_permission",
 	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
 	"Channel Partner": "prm_extension.permissions.channel_partner_has_permission",
 	"Deal Registration": "prm_extension.permissions.deal_registration_has_permission",

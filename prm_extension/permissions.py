@@ -117,18 +117,38 @@ def incentive_claim_has_permission(doc, ptype: str | None = None, user: str | No
 
 
 def incentive_program_query(user: str | None = None) -> str:
-	"""Partners see only Active programs (eligibility is checked when they request or claim)."""
+	"""Partners see Active programs, except those open only to named partners that do not name
+	them (the core's eligibility: named partners take part whatever their tier; a program with no
+	tier list and named partners is theirs alone). Who is named is not shown to partners
+	(``eligible_partners`` is at permission level 1)."""
 	scope = partner_scope(user)
 	if scope is UNRESTRICTED:
 		return ""
-	return "`tabIncentive Program`.`status` = 'Active'"
+	if not scope:
+		return "1=0"
+	program = "`tabIncentive Program`.`name`"
+	named = (
+		"select 1 from `tabIncentive Program Partner` named where named.parent = "
+		f"{program} and named.parenttype = 'Incentive Program'"
+	)
+	tiers = (
+		"select 1 from `tabIncentive Program Tier` tier where tier.parent = "
+		f"{program} and tier.parenttype = 'Incentive Program'"
+	)
+	return (
+		"`tabIncentive Program`.`status` = 'Active' and ("
+		f"not exists ({named}) or exists ({tiers})"
+		f" or exists ({named} and named.channel_partner = {frappe.db.escape(scope)}))"
+	)
 
 
 def incentive_program_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	scope = partner_scope(user)
 	if scope is UNRESTRICTED:
 		return None
-	return doc.get("status") == "Active"
+	named = {row.channel_partner for row in doc.get("eligible_partners") or []}
+	only_named = bool(named) and not doc.get("eligible_tiers")
+	return bool(scope) and doc.get("status") == "Active" and (not only_named or scope in named)
 
 
 def partner_tier_review_query(user: str | None = None) -> str:

@@ -197,6 +197,7 @@ def reserve(
 			}
 		)
 		refused.flags.prm_actor = "system"
+		refused.flags.prm_trusted_write = True  # the refusal's status and reason are the rules'
 		refused.insert()
 		return {"ok": False, "reason": str(e), "reservation": refused.name}
 	return {

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase
 
 from prm_extension.api.deals import decide
 from prm_extension.tests.utils import (
+	PRMAPITestCase,
 	deal_values,
 	ensure_channel,
 	make_customer,
@@ -36,7 +36,7 @@ def api_token(user: str) -> str:
 	return f"token {doc.api_key}:{secret}"
 
 
-class TestPartnerIsolation(FrappeAPITestCase):
+class TestPartnerIsolation(PRMAPITestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()

@@ -26,10 +26,11 @@ import re
 from urllib.parse import quote, unquote
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase, make_request
+from frappe.tests.test_api import make_request
 
 from prm_extension.api.deals import decide
 from prm_extension.tests.utils import (
+	PRMAPITestCase,
 	allocate,
 	ensure_channel,
 	make_customer,
@@ -152,7 +153,7 @@ def whitelisted_methods() -> list[str]:
 	return sorted(found)
 
 
-class TestPartnerSurface(FrappeAPITestCase):
+class TestPartnerSurface(PRMAPITestCase):
 	maxDiff = None
 
 	@classmethod
@@ -414,6 +415,9 @@ class TestPartnerSurface(FrappeAPITestCase):
 
 	def test_nothing_of_another_partner_reaches_a_partner(self):
 		session = {"Cookie": f"sid={self.b_sid}"}
+		for headers in (session, self.b_token):  # both ways in really act as B's users
+			r = self.get(self.method("frappe.auth.get_logged_user"), headers=headers)
+			self.assertIn(r.json.get("message"), (user_of(self.b), user_of(self.b, "user")), r.text)
 		report = []
 		total = 0
 		for label, sweep, headers in (

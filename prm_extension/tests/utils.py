@@ -8,6 +8,8 @@ their own database connections) see them. Per-test customers carry a random suff
 from __future__ import annotations
 
 import frappe
+from frappe.tests.test_api import FrappeAPITestCase
+from frappe.utils import get_test_client
 
 try:  # v16+
 	from frappe.tests import IntegrationTestCase as PRMTestCase  # noqa: F401
@@ -314,3 +316,11 @@ def as_user(user: str, fn, *args, **kwargs):
 	finally:
 		frappe.set_user(current)
 		clear_partner_cache()
+
+
+class PRMAPITestCase(FrappeAPITestCase):
+	"""``FrappeAPITestCase`` with a test client of its own that keeps no cookies: every request
+	says who it is (an API key or an explicit session cookie), so a session cookie that another
+	test class's requests left in Frappe's shared client never turns one user into another."""
+
+	TEST_CLIENT = get_test_client(use_cookies=False)

@@ -11,6 +11,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, nowdate
 
+from prm_extension.security.fields import PartnerWritable
 from prm_extension import reservation_engine as engine
 from prm_extension.core.reservations import (
 	ACTIVE,
@@ -32,7 +33,10 @@ class ReservationRefused(frappe.ValidationError):
 	"""The rules refused a reservation; the message is safe to show the requesting partner."""
 
 
-class AccountReservation(Document):
+class AccountReservation(PartnerWritable, Document):
+	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
+	PARTNER_FIELDS = ("channel_partner", "customer", "scope_territory", "product_line", "notes")
+
 	# begin: auto-generated types
 	# This code is auto-generated. Do not modify anything in this block.
 
@@ -222,6 +226,7 @@ class AccountReservation(Document):
 
 	def release(self):
 		self.status = RELEASED
+		self.flags.prm_trusted_write = True  # the status is the rules' (security/fields.py)
 		self.save()
 
 	def extend(self, reason: str):
@@ -247,6 +252,7 @@ class AccountReservation(Document):
 			},
 		)
 		self.flags.prm_actor = "system"  # the rules, not the partner, move the dates
+		self.flags.prm_trusted_write = True
 		self.expiry_date = decision.params["until"]
 		self.extensions_used = (self.extensions_used or 0) + 1
 		self.save()
@@ -255,6 +261,7 @@ class AccountReservation(Document):
 		self.status = REJECTED
 		self.decision_code = "rejected_by_manager"
 		self.decision_reason = reason
+		self.flags.prm_trusted_write = True
 		self.save()
 
 

@@ -15,6 +15,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate, time_diff_in_hours
 
+from prm_extension.security.fields import PartnerWritable
 from prm_extension import deal_engine, summaries
 from prm_extension.core import deals as rules
 from prm_extension.core.identity import AccountKeys, account_keys
@@ -31,7 +32,28 @@ PARTNER_LOCKED_FIELDS = (
 )
 
 
-class DealRegistration(Document):
+class DealRegistration(PartnerWritable, Document):
+	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
+	PARTNER_FIELDS = (
+		"channel_partner",
+		"stage",
+		"customer",
+		"deal_territory",
+		"prospect_name",
+		"prospect_domain",
+		"prospect_tax_id",
+		"contact_name",
+		"contact_email",
+		"contact_phone",
+		"company",
+		"currency",
+		"expected_close_date",
+		"items",
+		"competitors",
+		"notes",
+	)
+	PARTNER_ROWS = {"items": ("item_code", "item_group", "qty", "rate")}
+
 	# --- before approval ------------------------------------------------------------------------
 
 	def before_validate(self):

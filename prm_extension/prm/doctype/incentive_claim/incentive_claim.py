@@ -13,6 +13,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
+from prm_extension.security.fields import PartnerWritable
 from prm_extension import incentive_engine as engine
 from prm_extension import summaries
 from prm_extension.core import incentives as rules
@@ -21,7 +22,21 @@ from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
 from prm_extension.reasons import explain_incentive
 
 
-class IncentiveClaim(engine.AllocationLocked, Document):
+class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
+	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
+	PARTNER_FIELDS = (
+		"program",
+		"channel_partner",
+		"mdf_request",
+		"activity_start",
+		"activity_end",
+		"actual_cost",
+		"leads_generated",
+		"pipeline_generated",
+		"proofs",
+	)
+	PARTNER_ROWS = {"proofs": ("attachment", "description")}
+
 	def before_validate(self):
 		if self.is_new() and not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()

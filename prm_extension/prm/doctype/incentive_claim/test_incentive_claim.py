@@ -46,6 +46,7 @@ def insert_as(user, values):
 
 
 def proof_file() -> str:
+	"""A private file uploaded by the session user (not yet attached to anything)."""
 	f = frappe.get_doc(
 		{
 			"doctype": "File",
@@ -53,7 +54,7 @@ def proof_file() -> str:
 			"content": "attendee list",
 			"is_private": 1,
 		}
-	).insert(ignore_permissions=True)
+	).insert()
 	return f.file_url
 
 
@@ -130,7 +131,10 @@ class TestIncentives(PRMTestCase):
 				"mdf_request": request,
 				"actual_cost": cost,
 				"leads_generated": 12,
-				"proofs": [{"attachment": proof_file(), "description": "attendees"}] if proofs else [],
+				# a partner attaches its own uploads (prm_extension/security/fields.py)
+				"proofs": [{"attachment": as_user(user, proof_file), "description": "attendees"}]
+				if proofs
+				else [],
 				**values,
 			},
 		)
@@ -231,7 +235,7 @@ class TestIncentives(PRMTestCase):
 				{"activity_start": add_days(nowdate(), -400), "activity_end": add_days(nowdate(), -399)},
 				"within the program period",
 			),
-			({"currency": "EUR"}, "pays in"),
+			({"currency": "EUR"}, "set by the rules"),  # the program's currency, never the partner's
 		]
 		for values, fragment in cases:
 			with self.assertRaises(frappe.ValidationError, msg=values) as ctx:
@@ -330,8 +334,12 @@ class TestIncentives(PRMTestCase):
 		)  # software is outside the program
 		self._invoice(cust, [("PRM-SRV-200", 4, 1000)])
 		self._invoice(cust, [("PRM-SRV-200", 5, 1000)], partner=GAMMA)  # another partner's revenue
-		claim = insert_as(B, {"doctype": "Incentive Claim", "program": prog.name, "claimed_amount": 999999})
-		# 7,000 of hardware revenue reaches the 3 % bracket: 210. What the partner typed is ignored.
+		# What a partner types as the amount is refused; the rules compute it.
+		with self.assertRaises(frappe.PermissionError) as ctx:
+			insert_as(B, {"doctype": "Incentive Claim", "program": prog.name, "claimed_amount": 999999})
+		self.assertIn("claimed_amount", str(ctx.exception))
+		claim = insert_as(B, {"doctype": "Incentive Claim", "program": prog.name})
+		# 7,000 of hardware revenue reaches the 3 % bracket: 210.
 		self.assertEqual(claim.claimed_amount, 210)
 		self.assertEqual(claim.fund_allocation, alloc.name)
 		self.assertEqual([(r.reference_name, r.amount) for r in claim.references], [("PRM Servers", 7000)])

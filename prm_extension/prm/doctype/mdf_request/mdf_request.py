@@ -8,13 +8,29 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime
 
+from prm_extension.security.fields import PartnerWritable
 from prm_extension import incentive_engine as engine
 from prm_extension.core import incentives as rules
 from prm_extension.partners import is_manager, partner_of
 from prm_extension.reasons import explain_incentive
 
 
-class MDFRequest(engine.AllocationLocked, Document):
+class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
+	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
+	PARTNER_FIELDS = (
+		"program",
+		"channel_partner",
+		"requested_amount",
+		"activity_type",
+		"activity_name",
+		"start_date",
+		"end_date",
+		"estimated_cost",
+		"expected_leads",
+		"expected_pipeline",
+		"plan",
+	)
+
 	def before_validate(self):
 		if self.is_new() and not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()

@@ -5,6 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from prm_extension.security.fields import PartnerWritable
 from prm_extension.partners import is_manager, partner_of
 
 RESULT_FIELDS = (
@@ -26,7 +27,10 @@ RESULT_FIELDS = (
 )
 
 
-class SellThroughReport(Document):
+class SellThroughReport(PartnerWritable, Document):
+	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
+	PARTNER_FIELDS = ("channel_partner", "report_type", "file")
+
 	def before_insert(self):
 		if not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()
