@@ -46,6 +46,8 @@ before_tests = "prm_extension.tests.bootstrap.before_tests"
 auth_hooks = [
 	"prm_extension.security.gate.guard",
 ]
+# ... and a partner's REST create / update answers without the fields it may not read
+after_request = ["prm_extension.security.gate.hide_fields"]
 
 doc_events = {
 	"Customer": {

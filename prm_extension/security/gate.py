@@ -22,6 +22,8 @@ dispatched. Managers and other desk users are left to Frappe's permissions.
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from werkzeug.exceptions import HTTPException
@@ -158,3 +160,41 @@ def guard() -> None:
 		check_api(request)
 	elif path.strip("/").split("/", 1)[0] in CLOSED_PAGES:
 		refuse(_("This page"))
+
+
+def written_document(request) -> str | None:
+	"""The DocType of a REST create or update request (v1 or v2), else None."""
+	if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):
+		return None
+	from frappe.api import API_URL_MAP
+
+	try:
+		endpoint, args = API_URL_MAP.bind_to_environ(request.environ).match()
+	except HTTPException:
+		return None
+	if getattr(endpoint, "__name__", "") in ("create_doc", "update_doc") and "doctype" in args:
+		return args["doctype"]
+	return None
+
+
+def hide_fields(response=None, request=None) -> None:
+	"""``after_request`` hook: a partner's REST create / update answers with the document as
+	the partner may read it. Frappe's read endpoints drop fields above the reader's permission
+	level, but its create and update endpoints return the whole saved document, so a partner's
+	insert would carry the conflicts, override reasons and decision detail the rules wrote."""
+	if response is None or request is None or response.status_code != 200:
+		return
+	doctype = written_document(request)
+	if not doctype or not is_partner_user():
+		return
+	try:
+		body = json.loads(response.get_data(as_text=True))
+	except ValueError:
+		return
+	data = body.get("data") if isinstance(body, dict) else None
+	if not isinstance(data, dict) or data.get("doctype") != doctype:
+		return
+	doc = frappe.get_doc(data)
+	doc.apply_fieldlevel_read_permissions()
+	body["data"] = doc.as_dict(no_nulls=False, convert_dates_to_str=True)
+	response.set_data(frappe.as_json(body))

@@ -34,6 +34,7 @@ from prm_extension.tests.utils import (
 	make_partner,
 	make_program,
 	purge,
+	reserve_as,
 	user_of,
 )
 
@@ -231,6 +232,36 @@ class TestPartnerWrites(PRMAPITestCase):
 			r = self.put(self.resource("Deal Registration", name), {"status": state}, headers=self.auth)
 			self.assertGreaterEqual(r.status_code, 400, r.text)
 			self.assertEqual(self.stored(name, "status"), "Draft")
+
+	def test_hidden_fields_never_reach_a_partner(self):
+		"""The checks of a registration name the records it conflicts with (permission level 1):
+		neither the partner's REST insert, nor its update, nor its read shows them."""
+		customer = next(self.next_customer)
+		held = reserve_as(user_of(self.other), customer).name
+		frappe.db.commit()
+		self.doctype = "Deal Registration"
+		answers = []
+		r = self.rest_insert(self.payload_for(customer))
+		self.assertEqual(r.status_code, 200, r.text)
+		answers.append(r)
+		name = r.json["data"]["name"]
+		frappe.db.rollback()
+		stored = frappe.get_all("Deal Registration Check", {"parent": name}, pluck="conflicts")
+		self.assertTrue(any(held in (c or "") for c in stored), stored)  # the rules did record it
+		answers.append(self.put(self.resource(self.doctype, name), {"notes": "call back"}, headers=self.auth))
+		answers.append(self.get(self.resource(self.doctype, name), headers=self.auth))
+		answers.append(self.get(self.site_url.rstrip("/") + f"/api/v2/document/{self.doctype}/{name}", headers=self.auth))
+		for r in answers:
+			self.assertEqual(r.status_code, 200, r.text)
+			self.assertNotIn(held, r.text)
+			self.assertNotIn(self.other, r.text)
+			for row in r.json["data"]["checks"]:
+				self.assertFalse(row.get("conflicts"), row)
+
+	def payload_for(self, customer):
+		values = deal_values(customer)
+		values.pop("doctype")
+		return values
 
 	def test_forged_reservation_is_refused(self):
 		self.doctype = "Account Reservation"
