@@ -116,6 +116,28 @@ def first_date() -> object:
 	return max(start, fy_start)
 
 
+def last_date() -> object:
+	"""The end of the demo programs: the end of the current fiscal year (the year's end without
+	one)."""
+	from erpnext.accounts.utils import get_fiscal_year
+
+	try:
+		return getdate(get_fiscal_year(nowdate(), company=company())[2])
+	except Exception:
+		return getdate(f"{getdate(nowdate()).year}-12-31")
+
+
+def activity_window(program_start, program_end, today, days: int = 5) -> tuple:
+	"""Start and end of a demo marketing activity of ``days`` days that lies inside the program:
+	three weeks ahead where the program runs that long, otherwise its last days from today on (its
+	very last day once it has ended). An MDF request for an activity outside its program is
+	refused, so fixed offsets from today would make none in a program's last weeks."""
+	program_start, program_end, today = getdate(program_start), getdate(program_end), getdate(today)
+	start = min(getdate(add_days(today, 20)), getdate(add_days(program_end, -days)))
+	start = max(start, min(today, program_end), program_start)
+	return start, min(getdate(add_days(start, days)), program_end)
+
+
 def _partner_users(partners: list[str]) -> dict[str, str]:
 	"""Each partner's enabled Partner Admin user (partners without one are left out)."""
 	users = {
@@ -344,7 +366,7 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 	expense = frappe.db.get_value(
 		"Account", {"company": co, "account_name": "Marketing Expenses", "is_group": 0}
 	) or frappe.db.get_value("Account", {"company": co, "root_type": "Expense", "is_group": 0})
-	start, end = first_date(), getdate(f"{getdate(nowdate()).year}-12-31")
+	start, end = first_date(), last_date()
 	users = _partner_users(
 		frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
 	)
@@ -415,6 +437,11 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 			frappe.set_user("Administrator")
 			clear_partner_cache()
 
+	# inside the MDF program's own period (a program an earlier run made keeps its dates)
+	activity_start, activity_end = activity_window(
+		*frappe.db.get_value("Incentive Program", mdf, ["start_date", "end_date"]), nowdate()
+	)
+
 	def request(partner, submit):
 		cost = rng.choice([4000, 6000, 9000])
 		doc = frappe.get_doc(
@@ -427,8 +454,8 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 				"activity_name": rng.choice(
 					["Partner roadshow", "Security webinar", "Storage launch campaign"]
 				),
-				"start_date": add_days(nowdate(), 20),
-				"end_date": add_days(nowdate(), 25),
+				"start_date": activity_start,
+				"end_date": activity_end,
 				"estimated_cost": cost,
 				"expected_leads": rng.choice([20, 40, 80]),
 				"plan": "Invite the top 200 accounts of the region; follow up every lead within a week.",

@@ -160,6 +160,31 @@ class TestWorkspaceCards(PRMTestCase):
 
 
 class TestDemoData(PRMTestCase):
+	def test_demo_activities_lie_inside_their_program_whatever_the_date(self):
+		from frappe.utils import getdate
+
+		from prm_extension.demo.activity import activity_window
+
+		# a program of the calendar year; on 7 December an activity three weeks ahead would end
+		# in January, outside it, and the MDF request would be refused
+		start, end = getdate("2026-01-01"), getdate("2026-12-31")
+		for today, expected in (
+			("2026-06-01", ("2026-06-21", "2026-06-26")),
+			("2026-12-06", ("2026-12-26", "2026-12-31")),
+			("2026-12-07", ("2026-12-26", "2026-12-31")),
+			("2026-12-30", ("2026-12-30", "2026-12-31")),
+			("2026-12-31", ("2026-12-31", "2026-12-31")),
+			("2027-01-05", ("2026-12-31", "2026-12-31")),  # a program an earlier run made, ended
+		):
+			first, last = activity_window(start, end, today)
+			self.assertEqual((str(first), str(last)), expected, today)
+			self.assertTrue(start <= first <= last <= end, today)
+		# a program that starts later than three weeks ahead: the activity waits for it
+		self.assertEqual(
+			activity_window("2026-08-01", "2026-12-31", "2026-06-01"),
+			(getdate("2026-08-01"), getdate("2026-08-06")),
+		)
+
 	def test_demo_channel_builds_every_state(self):
 		from prm_extension.demo.channel import customer_rows, make_demo
 
