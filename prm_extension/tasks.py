@@ -1,14 +1,94 @@
-"""Scheduled work. The daily sweep runs on the RQ workers in batches, idempotently."""
+"""Scheduled work: the daily expiry of account reservations and deal registrations, and the
+computation of a program's claims (queued by a PRM Manager). Each runs on the long queue in
+batches committed one by one, with progress, and is idempotent:
+
+* a record is processed only while it is still due, re-read under its row lock, so a second run
+  finds nothing left to do and changes nothing;
+* a batch is one unit: if it stops half-way (the worker dies, the database fails), what it wrote
+  is undone together with the work it queued for after the commit (status e-mails), and the next
+  run does the batch again;
+* a record that fails on its own (a rule refuses it) is undone alone and left as it was for the
+  next run, and logged once: a run that fails on it again adds no second Error Log.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+
 import frappe
 from frappe.query_builder.functions import Count
-from frappe.utils import nowdate
+from frappe.utils import CallbackManager, getdate, nowdate
 
 from prm_extension.api.portal import forget_home_figures
 
 BATCH_SIZE = 1000
+# Error Log titles (one row per record and title, see log_once)
+DEAL_EXPIRY_FAILED = "PRM: deal registration could not be expired"
+CLAIM_FAILED = "PRM: program claim could not be computed"
+
+
+@contextmanager
+def atomic():
+	"""Run a block as one unit inside the job's transaction. If it raises, what it wrote is undone
+	(a savepoint), and so is what it queued for after the commit: background jobs (the deals'
+	status e-mails) and realtime messages, which Frappe's rollback to a savepoint keeps and which
+	would announce a change that never happened. The exception goes on to the caller."""
+	outer, outer_log = frappe.db.after_commit, getattr(frappe.local, "_realtime_log", None)
+	frappe.db.after_commit = inner = CallbackManager()
+	frappe.local._realtime_log = unit_log = []  # publish_realtime(after_commit=True) appends here
+	point = f"prm_{frappe.generate_hash(length=10)}"
+	frappe.db.savepoint(point)
+	try:
+		yield
+	except BaseException:
+		frappe.db.rollback(save_point=point)
+		raise
+	else:
+		frappe.db.release_savepoint(point)
+		outer.add(inner.run)  # the unit's callbacks run at the commit, in their order
+	finally:
+		frappe.db.after_commit = outer
+		if outer_log is not None:
+			frappe.local._realtime_log = outer_log
+		elif hasattr(frappe.local, "_realtime_log"):
+			del frappe.local._realtime_log
+	for event, message, room in unit_log:  # kept: handed on to the enclosing transaction
+		frappe.publish_realtime(event, message, room=room, after_commit=True)
+
+
+def log_once(title: str, doctype: str, name: str) -> None:
+	"""Log the current exception for a record the job could not process, unless that record has
+	an Error Log with this title already (reruns retry it every day)."""
+	if not frappe.db.exists(
+		"Error Log", {"method": title, "reference_doctype": doctype, "reference_name": name}
+	):
+		frappe.log_error(title=title, reference_doctype=doctype, reference_name=name)
+
+
+def each_record(
+	items: Iterable, process: Callable, doctype: str, title: str, key: Callable = lambda item: item
+) -> int:
+	"""``process(item)`` for each item as a unit of its own (see ``atomic``): one that raises is
+	undone, logged once and left for the next run. Returns how many were processed (``process``
+	answers whether it did anything)."""
+	done = 0
+	for item in items:
+		try:
+			with atomic():
+				done += bool(process(item))
+		except Exception:
+			log_once(title, doctype, key(item))
+	return done
+
+
+def end_batch(done: int, total: int, title: str) -> None:
+	if not frappe.flags.in_test:
+		frappe.db.commit()
+	frappe.publish_progress(done * 100 / max(total, 1), title=title, description=f"{done}/{total}")
+
+
+# --- account reservations ---------------------------------------------------------------------
 
 
 def schedule_reservation_expiry() -> None:
@@ -23,61 +103,57 @@ def schedule_reservation_expiry() -> None:
 
 
 def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) -> int:
-	"""Set every Active reservation whose expiry date has passed to Expired. Returns how many.
-
-	Batches of ``batch_size`` are committed one by one, with progress published to System
-	Managers; a rerun finds nothing left to do.
-	"""
+	"""Set every Active reservation whose expiry date has passed to Expired, which frees its slot
+	(the live key that holds the account, and the tier's count of active reservations), with a
+	comment on each. Returns how many. A batch's rows are locked, then updated and commented
+	together (one unit); a rerun finds nothing left to do."""
 	today = today or nowdate()
 	res = frappe.qb.DocType("Account Reservation")
-	total = (
-		frappe.qb.from_(res)
-		.select(Count("*"))
-		.where((res.status == "Active") & (res.expiry_date < today))
-		.run()[0][0]
-	)
+	due = (res.status == "Active") & (res.expiry_date < today)
+	total = frappe.qb.from_(res).select(Count("*")).where(due).run()[0][0]
 	done = 0
 	while True:
-		rows = (
-			frappe.qb.from_(res)
-			.select(res.name, res.channel_partner)
-			.where((res.status == "Active") & (res.expiry_date < today))
-			.orderby(res.expiry_date)
-			.limit(batch_size)
-			.run()
-		)
-		names = [r[0] for r in rows]
+		with atomic():
+			rows = (
+				frappe.qb.from_(res)
+				.select(res.name, res.channel_partner)
+				.where(due)
+				.orderby(res.expiry_date)
+				.orderby(res.name)
+				.limit(batch_size)
+				.for_update()  # released or extended meanwhile: not expired
+				.run()
+			)
+			names = [r[0] for r in rows]
+			if names:
+				(
+					frappe.qb.update(res)
+					.set(res.status, "Expired")
+					.set(res.live_key, None)
+					.set(res.modified, frappe.utils.now())
+					.where(res.name.isin(names) & due)
+					.run()
+				)
+				for name in names:
+					frappe.get_doc(
+						{
+							"doctype": "Comment",
+							"comment_type": "Info",
+							"reference_doctype": "Account Reservation",
+							"reference_name": name,
+							"content": frappe._("Expired: the protection period ended."),
+						}
+					).db_insert()
 		if not names:
 			break
+		done += len(names)
+		end_batch(done, total, frappe._("Expiring account reservations"))
 		for partner in {r[1] for r in rows}:
 			forget_home_figures(partner)  # the bulk update runs no document hooks
-		(
-			frappe.qb.update(res)
-			.set(res.status, "Expired")
-			.set(res.live_key, None)
-			.set(res.modified, frappe.utils.now())
-			.where(res.name.isin(names) & (res.status == "Active"))
-			.run()
-		)
-		for name in names:
-			frappe.get_doc(
-				{
-					"doctype": "Comment",
-					"comment_type": "Info",
-					"reference_doctype": "Account Reservation",
-					"reference_name": name,
-					"content": frappe._("Expired: the protection period ended."),
-				}
-			).db_insert()
-		done += len(names)
-		if not frappe.flags.in_test:
-			frappe.db.commit()
-		frappe.publish_progress(
-			done * 100 / max(total, 1),
-			title=frappe._("Expiring account reservations"),
-			description=f"{done}/{total}",
-		)
 	return done
+
+
+# --- deal registrations -------------------------------------------------------------------------
 
 
 def schedule_deal_expiry() -> None:
@@ -91,43 +167,54 @@ def schedule_deal_expiry() -> None:
 
 
 def expire_deals(today: str | None = None, batch_size: int = BATCH_SIZE) -> int:
-	"""Approved registrations whose protection ended become Expired (their discount ends too)."""
+	"""Approved registrations whose protection ended become Expired through ``close``: with it
+	their discount (Pricing Rule) ends, a comment says why, the summary follows and the partner's
+	status e-mail is queued. Returns how many expired. A registration that fails stays Approved,
+	with its benefits, for the next run (logged once)."""
 	today = today or nowdate()
 	reg = frappe.qb.DocType("Deal Registration")
-	done = 0
+	due = (reg.status == "Approved") & (reg.docstatus == 1) & (reg.protection_until < today)
+	total = frappe.qb.from_(reg).select(Count("*")).where(due).run()[0][0]
+	done, after = 0, ""
 	while True:
+		# in name order from the last one read: one that failed is not read again in this run
 		names = [
 			r[0]
 			for r in frappe.qb.from_(reg)
 			.select(reg.name)
-			.where((reg.status == "Approved") & (reg.docstatus == 1) & (reg.protection_until < today))
+			.where(due & (reg.name > after))
+			.orderby(reg.name)
 			.limit(batch_size)
 			.run()
 		]
 		if not names:
 			break
-		for name in names:
-			try:
-				frappe.get_doc("Deal Registration", name).close(
-					"Expired", frappe._("The protection period ended.")
-				)
-			except Exception:
-				frappe.db.rollback()
-				frappe.log_error(f"Could not expire deal registration {name}")
-				# db_set, not set_value: on_change keeps the deal summary and notifications right
-				frappe.get_doc("Deal Registration", name).db_set("status", "Expired", notify=True)
-		done += len(names)
-		if not frappe.flags.in_test:
-			frappe.db.commit()
-		frappe.publish_progress(100, title=frappe._("Expiring deal registrations"), description=str(done))
+		after = names[-1]
+		with atomic():
+			done += each_record(
+				names, lambda name: _expire_deal(name, today), "Deal Registration", DEAL_EXPIRY_FAILED
+			)
+		end_batch(done, total, frappe._("Expiring deal registrations"))
 	return done
+
+
+def _expire_deal(name: str, today: str) -> bool:
+	doc = frappe.get_doc("Deal Registration", name, for_update=True)
+	if doc.docstatus != 1 or doc.status != "Approved" or getdate(doc.protection_until) >= getdate(today):
+		return False  # closed or extended since it was read
+	doc.close("Expired", frappe._("The protection period ended."))
+	return True
+
+
+# --- computed program claims --------------------------------------------------------------------
 
 
 def compute_program_claims(program: str, batch_size: int = 200) -> dict:
 	"""Create the computed claims (rebate, SPIFF, deal bonus) of a program, one per allocation
-	whose period has ended and has no live claim yet; they wait as Submitted for a PRM Manager.
-	Runs on the long queue, committing per batch with progress; a rerun creates nothing twice."""
-	from prm_extension.incentive_engine import CLAIM_LIVE
+	whose period has ended, that has no live claim yet and earned something; they wait as
+	Submitted for a PRM Manager. Runs on the long queue, committing per batch with progress; a
+	rerun creates nothing twice, and a claim the rules refuse is tried again by the next run."""
+	from prm_extension.incentive_engine import CLAIM_LIVE, compute
 
 	prog = frappe.get_doc("Incentive Program", program)
 	if prog.program_type == "MDF / Co-op":
@@ -139,35 +226,36 @@ def compute_program_claims(program: str, batch_size: int = 200) -> dict:
 		order_by="name",
 		limit_page_length=0,
 	)
-	created = skipped = 0
-	for i, alloc in enumerate(allocations, start=1):
+
+	def claim_for(alloc) -> bool:
 		if frappe.db.exists("Incentive Claim", {"fund_allocation": alloc.name, "status": ("in", CLAIM_LIVE)}):
-			skipped += 1
-			continue
-		try:
-			claim = frappe.get_doc(
-				{
-					"doctype": "Incentive Claim",
-					"program": program,
-					"channel_partner": alloc.channel_partner,
-					"claim_date": nowdate(),
-					"period_start": alloc.period_start,
-					"period_end": alloc.period_end,
-				}
+			return False
+		claim = frappe.get_doc(
+			{
+				"doctype": "Incentive Claim",
+				"program": program,
+				"channel_partner": alloc.channel_partner,
+				"claim_date": nowdate(),
+				"period_start": alloc.period_start,
+				"period_end": alloc.period_end,
+			}
+		)
+		if compute(claim)[0] <= 0:
+			return False  # nothing earned: no claim (a zero draft would be made again by every run)
+		claim.insert(ignore_permissions=True)  # created by the system on the program's behalf
+		claim.status = "Submitted"
+		claim.save(ignore_permissions=True)
+		return True
+
+	created = 0
+	for start in range(0, len(allocations), batch_size):
+		with atomic():
+			created += each_record(
+				allocations[start : start + batch_size],
+				claim_for,
+				"Fund Allocation",
+				CLAIM_FAILED,
+				key=lambda alloc: alloc.name,
 			)
-			claim.insert(ignore_permissions=True)  # created by the system on the program's behalf
-			if claim.claimed_amount > 0:
-				claim.status = "Submitted"
-				claim.save(ignore_permissions=True)
-			created += 1
-		except frappe.ValidationError:
-			frappe.db.rollback()
-			frappe.log_error(f"Could not compute the claim of {alloc.name}")
-			skipped += 1
-		if i % batch_size == 0:
-			if not frappe.flags.in_test:
-				frappe.db.commit()
-			frappe.publish_progress(
-				i * 100 / len(allocations), title=frappe._("Computing claims"), description=program
-			)
-	return {"created": created, "skipped": skipped}
+		end_batch(min(start + batch_size, len(allocations)), len(allocations), frappe._("Computing claims"))
+	return {"created": created, "skipped": len(allocations) - created}

@@ -4,8 +4,10 @@ thresholds (``prm_extension.core.analytics.evaluate_tier``) and propose promotio
 as Partner Tier Review records for a PRM Manager to approve.
 
 The measures are read with grouped, indexed queries for a batch of partners at once; the monthly
-job runs on the long queue in batches with progress, and a rerun updates the open proposal of a
-partner instead of adding a second one.
+job runs on the long queue in batches with progress. It is idempotent (see ``prm_extension.tasks``):
+a rerun updates the open proposal of a partner instead of adding a second one, and leaves it
+untouched (no new version) while the figures are the same; a batch that stops half-way is undone,
+a partner that fails is left as it was and logged once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from prm_extension.core.analytics import Measures, TierRule, evaluate_tier, prog
 
 BATCH_SIZE = 500
 OPEN = "Proposed"
+EVALUATION_FAILED = "PRM: tier evaluation could not be recorded"  # Error Log title
 
 
 def window(today=None) -> tuple:
@@ -155,11 +158,15 @@ def record(proposal: dict) -> str | None:
 			"window_end",
 		)
 	}
-	values["evaluated_on"] = now_datetime()
 	if open_name:
 		review = frappe.get_doc("Partner Tier Review", open_name)
+		fields = {k: review.meta.get_field(k) for k in values}
+		if all(review.cast(review.get(k), fields[k]) == review.cast(v, fields[k]) for k, v in values.items()):
+			return review.name  # the same proposal from the same figures: left as it was
 		review.update(values)
+		review.evaluated_on = now_datetime()
 	else:
+		values["evaluated_on"] = now_datetime()
 		review = frappe.get_doc(
 			{"doctype": "Partner Tier Review", "channel_partner": proposal["channel_partner"], **values}
 		)
@@ -186,24 +193,32 @@ def enqueue_evaluation() -> None:
 
 
 def run_evaluation(today=None, batch_size: int = BATCH_SIZE) -> dict:
-	"""Evaluate every Active partner, batch by batch (committed, with progress)."""
+	"""Evaluate every Active partner, batch by batch (each one unit, committed, with progress);
+	a partner whose proposal cannot be recorded is left as it was and logged once."""
+	from prm_extension.tasks import atomic, each_record, end_batch
+
 	partners = frappe.get_all(
 		"Channel Partner", filters={"status": "Active"}, pluck="name", order_by="name asc"
 	)
 	counts = {"evaluated": 0, "Promotion": 0, "Demotion": 0, "No change": 0}
+
+	def count(proposal) -> bool:
+		record(proposal)
+		counts[proposal["direction"]] += 1
+		return True
+
 	for i in range(0, len(partners), batch_size):
 		batch = partners[i : i + batch_size]
-		for proposal in evaluate(batch, today):
-			record(proposal)
-			counts[proposal["direction"]] += 1
+		with atomic():
+			each_record(
+				evaluate(batch, today),
+				count,
+				"Channel Partner",
+				EVALUATION_FAILED,
+				key=lambda proposal: proposal["channel_partner"],
+			)
 		counts["evaluated"] += len(batch)
-		if not frappe.flags.in_test:
-			frappe.db.commit()
-		frappe.publish_progress(
-			counts["evaluated"] * 100 / max(len(partners), 1),
-			title=_("Evaluating partner tiers"),
-			description=f"{counts['evaluated']}/{len(partners)}",
-		)
+		end_batch(counts["evaluated"], len(partners), _("Evaluating partner tiers"))
 	return counts
 
 
