@@ -102,7 +102,16 @@ class AccountReservation(PartnerWritable, Document):
 			)
 
 		becoming_live = self.status in LIVE_STATUSES and (old_status not in LIVE_STATUSES or self.is_new())
-		if becoming_live:
+		rescoped = bool(previous) and self.status in LIVE_STATUSES and self.scope_changed(previous)
+		if rescoped and actor == "partner":
+			frappe.throw(
+				_("Release this reservation and reserve the other account or scope instead."),
+				frappe.PermissionError,
+				title=_("Not allowed"),
+			)
+		approving = old_status == REQUESTED and self.status == ACTIVE
+		# a new scope, or a manager's approval, is decided on today's facts: every rule again
+		if becoming_live or rescoped or approving:
 			self.apply_rules(actor)
 		if self.is_new() and self.status == REQUESTED and self.auto_approve():
 			self.status = ACTIVE
@@ -150,6 +159,12 @@ class AccountReservation(PartnerWritable, Document):
 				frappe.throw(
 					_("{0} is longer than 2000 characters.").format(_(self.meta.get_label(fieldname)))
 				)
+
+	def scope_changed(self, previous) -> bool:
+		return any(
+			(previous.get(f) or None) != (self.get(f) or None)
+			for f in ("customer", "scope_territory", "product_line", "channel_partner")
+		)
 
 	def refuse_partner_edits(self, previous):
 		for fieldname in (

@@ -290,6 +290,38 @@ class TestAccountReservation(PRMTestCase):
 			self.assertEqual(res.status, "Active")
 			self.assertEqual(getdate(res.expiry_date), getdate(nowdate()) + timedelta(days=90))
 
+	def test_a_new_scope_on_a_live_reservation_runs_every_rule(self):
+		held = make_customer()
+		reserve_as(G_ADMIN, held.name)
+		res = reserve_as(B_ADMIN, make_customer().name)
+		# a partner moves to another account or territory by releasing and reserving anew
+		frappe.set_user(B_ADMIN)
+		for field, value in (("customer", held.name), ("scope_territory", "PRM France")):
+			doc = frappe.get_doc("Account Reservation", res.name)
+			doc.set(field, value)
+			with self.assertRaises(frappe.PermissionError, msg=field):
+				doc.save()
+		frappe.set_user("Administrator")
+		# a manager's move is decided by the rules: onto a held account it is refused
+		doc = frappe.get_doc("Account Reservation", res.name)
+		doc.customer = held.name
+		with self.assertRaises(ReservationRefused):
+			doc.save()
+		self.assertNotEqual(frappe.db.get_value("Account Reservation", res.name, "customer"), held.name)
+
+	def test_approval_checks_the_rules_again(self):
+		cust = make_customer()
+		with change_settings("PRM Settings", {"reservation_approval": "PRM Manager approval"}):
+			res = reserve_as(B_ADMIN, cust.name)
+			self.assertEqual(res.status, "Requested")
+			frappe.db.set_value("Customer", cust.name, "prm_is_house_account", 1)  # since requested
+			from prm_extension.api.accounts import approve
+
+			with self.assertRaises(ReservationRefused) as ctx:
+				approve(res.name)
+			self.assertIn("house account", str(ctx.exception))
+			self.assertEqual(frappe.db.get_value("Account Reservation", res.name, "status"), "Requested")
+
 	def test_manager_override_needs_a_reason(self):
 		cust = make_customer()
 		reserve_as(B_ADMIN, cust.name)
