@@ -45,11 +45,20 @@ before_tests = "prm_extension.tests.bootstrap.before_tests"
 # (session or API key), the gate closes the generic surface partners have no business in.
 auth_hooks = [
 	"prm_extension.security.gate.guard",
+	# document values sent over REST to the app's DocTypes, checked before Frappe builds the document
+	"prm_extension.security.payload.check_request",
 ]
 # ... and a partner's REST create / update answers without the fields it may not read
 after_request = ["prm_extension.security.gate.hide_fields"]
 
 doc_events = {
+	# the app's documents: values checked against their columns before validate (security/payload.py)
+	"*": {
+		"before_validate": "prm_extension.security.payload.before_validate",
+		"before_save": "prm_extension.security.payload.before_save",
+		"before_submit": "prm_extension.security.payload.before_save",
+		"before_update_after_submit": "prm_extension.security.payload.before_save",
+	},
 	"Customer": {
 		"validate": "prm_extension.overrides.customer.validate",
 		"on_update": "prm_extension.overrides.customer.on_update",

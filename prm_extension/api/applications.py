@@ -14,6 +14,8 @@ from frappe import _
 from frappe.rate_limiter import rate_limit
 from frappe.utils import validate_email_address
 
+from prm_extension.security import payload
+
 PARTNER_TYPES = ("Reseller", "Distributor", "Referral", "MSP", "System Integrator")
 LIMITS = {
 	"company_name": 140,
@@ -123,7 +125,11 @@ def clean_application(args: dict) -> dict:
 		frappe.throw(_("Choose a partner type from the list."))
 	lines = args.get("product_lines") or []
 	if isinstance(lines, str):
-		lines = frappe.parse_json(lines) if lines.strip().startswith("[") else [lines]
+		lines = (
+			payload.json_arg(lines, _("Product lines"), "product_lines", (list,)) or []
+			if lines.strip().startswith("[")
+			else [lines]
+		)
 	if (
 		not isinstance(lines, list)
 		or len(lines) > MAX_PRODUCT_LINES
@@ -169,11 +175,23 @@ def apply(**args) -> dict:
 
 @frappe.whitelist(methods=["POST"])
 def approve(name: str, home_territory: str | None = None, tier: str | None = None) -> str:
-	doc = frappe.get_doc("Partner Application", name)
-	return doc.approve(home_territory=home_territory or None, tier=tier or None)
+	doc = _get(name)
+	return doc.approve(
+		home_territory=payload.text_arg(home_territory, _("Home territory"), "home_territory"),
+		tier=payload.text_arg(tier, _("Tier"), "tier"),
+	)
 
 
 @frappe.whitelist(methods=["POST"])
 def reject(name: str, reason: str | None = None) -> None:
-	doc = frappe.get_doc("Partner Application", name)
-	doc.reject(reason)
+	doc = _get(name)
+	doc.reject(payload.text_arg(reason, _("Reason"), "reason", limit=2000))
+
+
+def _get(name):
+	name = payload.text_arg(name, _("Application"), "name", required=True)
+	if not frappe.db.exists("Partner Application", name):
+		frappe.throw(
+			_("Partner Application {0} does not exist.").format(frappe.bold(name)), frappe.DoesNotExistError
+		)
+	return frappe.get_doc("Partner Application", name)

@@ -5,6 +5,7 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_days, get_first_day, nowdate
 
 from prm_extension.permissions import account_reservation_criterion, deal_registration_criterion
+from prm_extension.security import payload
 
 
 def _count(conditions) -> int:
@@ -68,7 +69,7 @@ def _manager_scope(filters, period: str | None = None):
 
 	if not is_manager():
 		frappe.throw(frappe._("Channel analytics are for PRM Managers."), frappe.PermissionError)
-	f = frappe._dict(frappe.parse_json(filters) if isinstance(filters, str) else (filters or {}))
+	f = frappe._dict(payload.json_arg(filters, frappe._("Filters"), "filters") or {})
 	period = f.pop("period", None) or period  # the card's or chart's own period wins over the default
 	if period and not (f.get("from_date") or f.get("to_date")):
 		if period not in PERIODS:

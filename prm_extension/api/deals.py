@@ -10,6 +10,7 @@ from frappe.model.workflow import apply_workflow
 
 from prm_extension.core import deals as rules
 from prm_extension.partners import is_manager
+from prm_extension.security import payload
 
 
 def _get(name: str, ptype: str = "read"):
@@ -34,9 +35,7 @@ def register(data: dict | str, submit: bool = True) -> dict:
 	``data``: customer or prospect_name (+ prospect_domain, prospect_tax_id, deal_territory),
 	contact_*, currency, expected_close_date, items [{item_code | item_group, qty, rate}],
 	stage, competitors, notes."""
-	values = frappe.parse_json(data) if isinstance(data, str) else dict(data)
-	if not isinstance(values, dict):
-		frappe.throw(_("The registration must be an object."), frappe.ValidationError)
+	values = payload.json_arg(data, _("Registration"), "data") or {}
 	allowed = {
 		"channel_partner",
 		"customer",
@@ -61,6 +60,8 @@ def register(data: dict | str, submit: bool = True) -> dict:
 	items = values.get("items") or []
 	if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
 		frappe.throw(_("items must be a list of objects."), frappe.ValidationError)
+	# types, lengths and ranges before the document is built (links are looked up on insert)
+	payload.check_values("Deal Registration", values)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Deal Registration",

@@ -17,10 +17,12 @@ from frappe.utils import add_days, cint, escape_html, getdate, nowdate
 from prm_extension.core.scope import contains
 from prm_extension.partners import partner_facts, require_partner, tree_nodes
 from prm_extension.permissions import UNRESTRICTED, _allows, _query, partner_scope
+from prm_extension.security import payload
 
 FIELD = "prm_channel_partner"
 MAX_SERIAL = 140
 MAX_COMPLAINT = 4000
+MAX_SALE_AGE_YEARS = 50  # older sales have no warranty left, and keep expiry dates in range
 CLAIM_STATUSES = ("Open", "Work In Progress", "Closed", "Cancelled")
 
 # --- permission hooks (hooks.py) -----------------------------------------------------------
@@ -166,10 +168,19 @@ def _serial_text(serial_no) -> str:
 @frappe.whitelist(methods=["POST"])
 def register_serial(serial_no: str, customer: str, sale_date: str | None = None) -> dict:
 	"""Register a serial number the calling partner sold to one of its customers."""
-	partner = _active_partner()
 	serial_no = _serial_text(serial_no)
 	if not isinstance(customer, str) or not customer:
 		frappe.throw(_("Choose the customer you sold it to."), frappe.MandatoryError)
+	customer = payload.text_arg(customer, _("Customer"), "customer", required=True)
+	today = getdate(nowdate())
+	sold = payload.date_arg(sale_date, _("Sale date"), "sale_date") or today
+	if sold > today:
+		frappe.throw(_("The sale date cannot be in the future."))
+	if sold < add_days(today, -365 * MAX_SALE_AGE_YEARS):
+		frappe.throw(
+			_("Sale date (sale_date): enter a date within the last {0} years.").format(MAX_SALE_AGE_YEARS)
+		)
+	partner = _active_partner()
 	row = frappe.db.get_value(
 		"Serial No",
 		serial_no,
@@ -207,12 +218,6 @@ def register_serial(serial_no: str, customer: str, sale_date: str | None = None)
 		frappe.throw(_("Choose one of your customers."), frappe.ValidationError)
 	if row.customer and row.customer != customer:
 		frappe.throw(_("Serial number {0} was delivered to another customer.").format(frappe.bold(row.name)))
-	try:
-		sold = getdate(sale_date) if sale_date else getdate(nowdate())
-	except Exception:
-		frappe.throw(_("Enter the sale date as a date."))
-	if sold > getdate(nowdate()):
-		frappe.throw(_("The sale date cannot be in the future."))
 
 	doc = frappe.get_doc("Serial No", row.name)
 	doc.set(FIELD, partner)
@@ -233,13 +238,13 @@ def register_serial(serial_no: str, customer: str, sale_date: str | None = None)
 @frappe.whitelist(methods=["POST"])
 def file_claim(serial_no: str, complaint: str) -> dict:
 	"""File an ERPNext Warranty Claim for a serial number the calling partner registered."""
-	partner = _active_partner()
 	serial_no = _serial_text(serial_no)
 	if not isinstance(complaint, str) or not complaint.strip():
 		frappe.throw(_("Describe the problem."), frappe.MandatoryError)
 	complaint = complaint.strip()
 	if len(complaint) > MAX_COMPLAINT:
 		frappe.throw(_("The description is too long ({0} characters at most).").format(MAX_COMPLAINT))
+	partner = _active_partner()
 	row = frappe.db.get_value(
 		"Serial No",
 		{"name": serial_no, FIELD: partner},

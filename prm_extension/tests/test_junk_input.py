@@ -359,3 +359,70 @@ class TestJunkInput(FrappeAPITestCase):
 			json.dump({"server_errors": self.server_errors, "partial_writes": self.partial_writes}, f, indent=1)
 		self.assertEqual(len(self.server_errors), 0, "\n".join(self.server_errors[:20]))
 		self.assertEqual(len(self.partial_writes), 0, "\n".join(self.partial_writes[:20]))
+
+	# --- the answers name the field -------------------------------------------------------------
+
+	def test_rest_refusal_names_label_and_fieldname(self):
+		admin = self.auth["Administrator"]
+		r = self.post(
+			urljoin(self.site_url, "/api/resource/Partner Tier"),
+			{"tier_name": "PRM Junk Tier", "rank": 990, "min_invoiced_revenue": 10**15},
+			headers=admin,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("Minimum Invoiced Revenue (min_invoiced_revenue)", r.text)
+		self.assertIn("out of range", r.text)
+		r = self.post(
+			urljoin(self.site_url, "/api/v2/document/Channel Partner"),
+			{"partner_name": "PRM Junk Partner", "members": ["admin@example.com"]},
+			headers=admin,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("Members (members)", r.text)
+		self.assertIn("send each row as an object", r.text)
+		r = self.post(
+			urljoin(self.site_url, "/api/method/frappe.client.insert"),
+			{"doc": {"doctype": "Channel Partner", "members": [{"email": {"a": 1}}]}},
+			headers=admin,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("Members (members), row 1", r.text)
+		self.assertIn("(email)", r.text)
+		self.assertFalse(frappe.db.exists("Partner Tier", "PRM Junk Tier"))
+
+	def test_server_code_is_checked_too(self):
+		from prm_extension.security.payload import InvalidValueError
+
+		doc = frappe.get_doc({"doctype": "Partner Announcement", "title": "Junk", "publish_on": "2024-13-45"})
+		with self.assertRaises(InvalidValueError) as ctx:
+			doc.insert()
+		self.assertIn("(publish_on)", str(ctx.exception))
+		tier = frappe.get_doc({"doctype": "Partner Tier", "tier_name": "PRM Junk Tier 2", "rank": "abc"})
+		with self.assertRaises(InvalidValueError) as ctx:
+			tier.insert()
+		self.assertIn("Rank (rank)", str(ctx.exception))
+
+	def test_method_refusals_name_the_argument(self):
+		partner = self.auth[user_of(PARTNER)]
+		r = self.post(
+			urljoin(self.site_url, "/api/method/prm_extension.api.deals.register"),
+			{"data": '{"customer": '},
+			headers=partner,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("data", r.text)
+		self.assertIn("valid JSON", r.text)
+		r = self.post(
+			urljoin(self.site_url, "/api/method/prm_extension.api.warranty.register_serial"),
+			{"serial_no": "PRM-JUNK", "customer": "PRM-JUNK", "sale_date": "99999-01-01"},
+			headers=partner,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("sale_date", r.text)
+		r = self.post(
+			urljoin(self.site_url, "/api/method/prm_extension.api.applications.reject"),
+			{"name": {"a": 1}},
+			headers=self.auth["Administrator"],
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("name", r.text)

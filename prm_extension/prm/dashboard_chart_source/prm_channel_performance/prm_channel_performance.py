@@ -6,6 +6,7 @@ from frappe import _
 
 from prm_extension import analytics
 from prm_extension.api.dashboard import _manager_scope
+from prm_extension.security import payload
 
 METRICS = ("Revenue and Margin", "Pipeline", "Won", "Sell-Through", "Conflicts", "Incentive Spend")
 TOP = 10
@@ -24,7 +25,7 @@ def get(
 	time_interval=None,
 	heatmap_year=None,
 ) -> dict:
-	f = frappe._dict(frappe.parse_json(filters) or {})
+	f = frappe._dict(payload.json_arg(filters, _("Filters"), "filters") or {})
 	metric = f.pop("metric", None) or "Revenue and Margin"
 	group_by = f.pop("group_by", None) or "Partner"
 	if metric not in METRICS:

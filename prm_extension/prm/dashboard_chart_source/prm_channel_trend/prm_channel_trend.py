@@ -5,6 +5,7 @@ from frappe import _
 
 from prm_extension import analytics
 from prm_extension.api.dashboard import _manager_scope
+from prm_extension.security import payload
 
 
 @frappe.whitelist()
@@ -20,7 +21,7 @@ def get(
 	time_interval=None,
 	heatmap_year=None,
 ) -> dict:
-	f = frappe._dict(frappe.parse_json(filters) or {})
+	f = frappe._dict(payload.json_arg(filters, _("Filters"), "filters") or {})
 	scope = _manager_scope(f, f.get("period") or "Last 12 Months")
 	data = analytics.monthly(scope)
 	return {

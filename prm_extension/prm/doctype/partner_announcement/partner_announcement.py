@@ -8,12 +8,12 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate
+from frappe.utils import cstr, getdate
 
 
 class PartnerAnnouncement(Document):
 	def validate(self):
-		self.title = (self.title or "").strip()
+		self.title = cstr(self.title).strip()
 		if not self.title:
 			frappe.throw(_("Enter a title."), frappe.MandatoryError)
 		if self.expires_on and self.publish_on and getdate(self.expires_on) < getdate(self.publish_on):
@@ -25,9 +25,10 @@ class PartnerAnnouncement(Document):
 	def dedupe(self, table: str, field: str):
 		seen = set()
 		for row in list(self.get(table)):
-			if row.get(field) in seen:
+			key = cstr(row.get(field))
+			if key in seen:
 				self.remove(row)
-			seen.add(row.get(field))
+			seen.add(key)
 
 	def on_trash(self):
 		frappe.db.delete("Partner Announcement Read", {"announcement": self.name})

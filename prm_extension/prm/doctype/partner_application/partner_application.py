@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import now_datetime, validate_email_address
+from frappe.utils import cstr, now_datetime, validate_email_address
 
 from prm_extension.core.identity import normalize_domain, normalize_name, normalize_tax_id
 from prm_extension.partners import is_manager
@@ -57,9 +57,9 @@ class PartnerApplication(Document):
 	# end: auto-generated types
 
 	def validate(self):
-		self.company_name = " ".join((self.company_name or "").split())
-		self.applicant_name = " ".join((self.applicant_name or "").split())
-		self.email = (self.email or "").strip().lower()
+		self.company_name = " ".join(cstr(self.company_name).split())
+		self.applicant_name = " ".join(cstr(self.applicant_name).split())
+		self.email = cstr(self.email).strip().lower()
 		if not self.company_name:
 			frappe.throw(_("Enter the company name."), frappe.MandatoryError)
 		if not validate_email_address(self.email):
@@ -68,9 +68,9 @@ class PartnerApplication(Document):
 			)
 		seen = set()
 		for row in list(self.product_lines):
-			if row.item_group in seen:
+			if cstr(row.item_group) in seen:
 				self.remove(row)
-			seen.add(row.item_group)
+			seen.add(cstr(row.item_group))
 		previous = self.get_doc_before_save()
 		if previous and previous.status != self.status and not self.flags.prm_deciding:
 			frappe.throw(_("Use the Approve or Reject buttons to decide an application."))
@@ -81,8 +81,8 @@ class PartnerApplication(Document):
 	def set_keys(self):
 		self.name_key = normalize_name(self.company_name)
 		# The company's web domain, else the applicant's e-mail domain (free-mail carries no signal).
-		self.domain = normalize_domain(self.website) or normalize_domain(self.email)
-		self.tax_key = normalize_tax_id(self.tax_id)
+		self.domain = normalize_domain(cstr(self.website)) or normalize_domain(self.email)
+		self.tax_key = normalize_tax_id(cstr(self.tax_id))
 
 	def flag_duplicates(self):
 		matches = duplicate_matches(self)

@@ -3,11 +3,12 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cstr
 
 
 class PartnerItemMapping(Document):
 	def validate(self):
-		self.partner_item_code = (self.partner_item_code or "").strip()
+		self.partner_item_code = cstr(self.partner_item_code).strip()
 		other = frappe.db.get_value(
 			"Partner Item Mapping",
 			{

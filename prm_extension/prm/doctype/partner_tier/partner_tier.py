@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import cint, cstr, flt
 
 
 class PartnerTier(Document):
@@ -10,14 +11,13 @@ class PartnerTier(Document):
 		from prm_extension.catalog import validate_price_list
 
 		validate_price_list(self)
-		self.tier_name = (self.tier_name or "").strip()
-		taken = frappe.db.get_value(
-			"Partner Tier", {"rank": self.rank or 0, "name": ("!=", self.name)}, "name"
-		)
+		self.tier_name = cstr(self.tier_name).strip()
+		rank = cint(self.rank)
+		taken = frappe.db.get_value("Partner Tier", {"rank": rank, "name": ("!=", self.name)}, "name")
 		if taken:
 			frappe.throw(
 				_("Tier {0} already has rank {1}: each tier needs its own rank.").format(
-					frappe.bold(taken), self.rank or 0
+					frappe.bold(taken), rank
 				)
 			)
 		for field in (
@@ -29,11 +29,13 @@ class PartnerTier(Document):
 			"min_won_deals",
 			"min_certifications",
 		):
-			if (self.get(field) or 0) < 0:
-				frappe.throw(_("{0} cannot be negative.").format(_(self.meta.get_label(field))))
+			if flt(self.get(field)) < 0:
+				frappe.throw(
+					_("{0} ({1}) cannot be negative.").format(_(self.meta.get_label(field)), field)
+				)
 		if (
-			self.max_extensions
-			and not self.extension_days
+			cint(self.max_extensions)
+			and not cint(self.extension_days)
 			and not frappe.db.get_single_value("PRM Settings", "default_extension_days")
 		):
 			frappe.throw(_("Set Days per Extension when extensions are allowed."))
