@@ -235,6 +235,7 @@ def compute_program_claims(program: str, batch_size: int = 200) -> dict:
 				"doctype": "Incentive Claim",
 				"program": program,
 				"channel_partner": alloc.channel_partner,
+				"fund_allocation": alloc.name,  # the claim's period is its allocation's
 				"claim_date": nowdate(),
 				"period_start": alloc.period_start,
 				"period_end": alloc.period_end,

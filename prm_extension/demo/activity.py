@@ -470,10 +470,7 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 				"doctype": "Incentive Claim",
 				"program": bonus,
 				"channel_partner": partner,
-				"claim_date": nowdate(),
-				"currency": currency,
-				"period_start": start,
-				"period_end": nowdate(),
+				# the rules set the rest: the period is the allocation's, the currency the program's
 			}
 		).insert()
 		submit_claim(doc.name)

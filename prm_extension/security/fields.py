@@ -34,7 +34,15 @@ from prm_extension.security.gate import is_partner_user
 ATTACH_TYPES = ("Attach", "Attach Image")
 NUMERIC = ("Currency", "Float", "Percent")
 INTEGER = ("Int", "Check", "Rating")
-SKIPPED = set(default_fields) | {"docstatus", "amended_from", "_user_tags", "_comments", "_assign", "_liked_by", "_seen"}
+SKIPPED = set(default_fields) | {
+	"docstatus",
+	"amended_from",
+	"_user_tags",
+	"_comments",
+	"_assign",
+	"_liked_by",
+	"_seen",
+}
 LAYOUT = ("Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading", "Fold")
 
 
@@ -132,7 +140,9 @@ def enforce_partner_fields(doc) -> None:
 	state_field = workflow_state_field(doc.doctype)
 	# what the fields held before the caller touched them: the stored document, or for a new one
 	# the defaults Frappe has just filled in (insert() checks permissions after _set_defaults)
-	before = frappe.new_doc(doc.doctype, as_dict=True) if doc.is_new() else frappe.get_doc(doc.doctype, doc.name)
+	before = (
+		frappe.new_doc(doc.doctype, as_dict=True) if doc.is_new() else frappe.get_doc(doc.doctype, doc.name)
+	)
 	for df in meta.fields:
 		if df.fieldtype in LAYOUT or df.fieldname in SKIPPED or df.fieldname == state_field:
 			continue
@@ -161,7 +171,9 @@ def check_table(doc, df, before, allowed_child):
 	for row in rows:
 		old = old_rows.get(getattr(row, "name", None))
 		if old is None:
-			fresh = fresh or frappe.new_doc(df.options, parent_doc=doc, parentfield=df.fieldname, as_dict=True)
+			fresh = fresh or frappe.new_doc(
+				df.options, parent_doc=doc, parentfield=df.fieldname, as_dict=True
+			)
 			old = fresh
 		check_row_fields(child_meta, row, old, allowed_child or (), df, doc)
 

@@ -22,7 +22,9 @@ from prm_extension.partners import partner_of
 from prm_extension.security.gate import is_partner_user
 
 
-def has_permission(doc, ptype: str | None = None, user: str | None = None, debug: bool = False) -> bool | None:
+def has_permission(
+	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
+) -> bool | None:
 	"""File ``has_permission`` hook: deny a partner's File record that only points at another
 	partner's private file; no opinion otherwise (Frappe's own File rules decide)."""
 	if ptype != "create" or isinstance(doc, str) or doc.get("content"):

@@ -80,9 +80,7 @@ def partner_doctypes() -> frozenset[str]:
 	if cached is None:
 		queries = frappe.get_hooks("permission_query_conditions", app_name=APP) or {}
 		checks = frappe.get_hooks("has_permission", app_name=APP) or {}
-		cached = frozenset(
-			d for d in set(queries) & set(checks) if not frappe.get_meta(d).istable
-		)
+		cached = frozenset(d for d in set(queries) & set(checks) if not frappe.get_meta(d).istable)
 		frappe.local.prm_partner_doctypes = cached
 	return cached
 

@@ -250,7 +250,9 @@ class TestPartnerSurface(PRMAPITestCase):
 		from prm_extension.api.feeds import submit_report
 		from prm_extension.tests.utils import as_user
 
-		answer = as_user(user, submit_report, csv="date,item,qty\n2026-01-05,PRM-SRV-100,4\n", filename="a.csv")
+		answer = as_user(
+			user, submit_report, csv="date,item,qty\n2026-01-05,PRM-SRV-100,4\n", filename="a.csv"
+		)
 		return [("Sell-Through Report", answer["name"])]
 
 	@classmethod
@@ -306,7 +308,9 @@ class TestPartnerSurface(PRMAPITestCase):
 		return [d for d in names if frappe.db.exists("DocType", d) and not frappe.get_meta(d).issingle]
 
 	def parent_of(self, child: str) -> str | None:
-		return frappe.db.get_value("DocField", {"options": child, "fieldtype": ["in", ["Table", "Table MultiSelect"]]}, "parent")
+		return frappe.db.get_value(
+			"DocField", {"options": child, "fieldtype": ["in", ["Table", "Table MultiSelect"]]}, "parent"
+		)
 
 	def sweep_rest(self, headers) -> tuple[int, list[str]]:
 		sent, found = 0, []
@@ -335,7 +339,9 @@ class TestPartnerSurface(PRMAPITestCase):
 		first_field = {}
 		for doctype, _name in self.docs:
 			meta = frappe.get_meta(doctype)
-			first_field[doctype] = [df.fieldname for df in meta.fields if df.fieldtype in ("Data", "Link", "Select", "Currency")][:8]
+			first_field[doctype] = [
+				df.fieldname for df in meta.fields if df.fieldtype in ("Data", "Link", "Select", "Currency")
+			][:8]
 		for method in whitelisted_methods():
 			for doctype, name in self.docs:
 				args = {
@@ -382,7 +388,9 @@ class TestPartnerSurface(PRMAPITestCase):
 			routes.add(f"/printview?doctype={quote(doctype)}&name={quote(name)}")
 			routes.add(f"/list?doctype={quote(doctype)}")
 		for route in sorted(routes):
-			r = make_request(target=self.TEST_CLIENT.get, args=(self.url(route),), kwargs={"headers": headers})
+			r = make_request(
+				target=self.TEST_CLIENT.get, args=(self.url(route),), kwargs={"headers": headers}
+			)
 			sent += 1
 			found += self.leaks(f"GET {route}", r)
 		for report in frappe.get_all("Report", {"module": "PRM"}, pluck="name"):

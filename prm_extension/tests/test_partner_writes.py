@@ -108,7 +108,12 @@ class TestPartnerWrites(PRMAPITestCase):
 		cls.other_file = as_user(
 			other_user,
 			lambda: frappe.get_doc(
-				{"doctype": "File", "file_name": f"other-{tag}.txt", "content": f"secret {tag}", "is_private": 1}
+				{
+					"doctype": "File",
+					"file_name": f"other-{tag}.txt",
+					"content": f"secret {tag}",
+					"is_private": 1,
+				}
 			).insert(),
 		).file_url
 		frappe.db.commit()
@@ -154,7 +159,9 @@ class TestPartnerWrites(PRMAPITestCase):
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		for doctype in ("Incentive Claim", "MDF Request", "Sell-Through Report", "Fund Allocation"):
-			for name in frappe.get_all(doctype, {"channel_partner": ("in", [cls.partner, cls.other])}, pluck="name"):
+			for name in frappe.get_all(
+				doctype, {"channel_partner": ("in", [cls.partner, cls.other])}, pluck="name"
+			):
 				for child in frappe.get_meta(doctype).get_table_fields():
 					frappe.db.delete(child.options, {"parent": name})
 				frappe.db.delete(doctype, {"name": name})
@@ -213,9 +220,13 @@ class TestPartnerWrites(PRMAPITestCase):
 				# on update
 				tried += 1
 				before = self.stored(existing["name"], df.fieldname)
-				r = self.put(self.resource(doctype, existing["name"]), {df.fieldname: value}, headers=self.auth)
+				r = self.put(
+					self.resource(doctype, existing["name"]), {df.fieldname: value}, headers=self.auth
+				)
 				after = self.stored(existing["name"], df.fieldname)
-				if r.status_code == 200 and comparable(df, after) == comparable(df, value) != comparable(df, before):
+				if r.status_code == 200 and comparable(df, after) == comparable(df, value) != comparable(
+					df, before
+				):
 					accepted.append(f"update {doctype}.{df.fieldname} = {value!r}")
 		print(f"field integrity: {tried} forged writes, {len(accepted)} accepted")
 		self.assertGreater(tried, 50)
@@ -250,7 +261,9 @@ class TestPartnerWrites(PRMAPITestCase):
 		self.assertTrue(any(held in (c or "") for c in stored), stored)  # the rules did record it
 		answers.append(self.put(self.resource(self.doctype, name), {"notes": "call back"}, headers=self.auth))
 		answers.append(self.get(self.resource(self.doctype, name), headers=self.auth))
-		answers.append(self.get(self.site_url.rstrip("/") + f"/api/v2/document/{self.doctype}/{name}", headers=self.auth))
+		answers.append(
+			self.get(self.site_url.rstrip("/") + f"/api/v2/document/{self.doctype}/{name}", headers=self.auth)
+		)
 		for r in answers:
 			self.assertEqual(r.status_code, 200, r.text)
 			self.assertNotIn(held, r.text)
@@ -299,7 +312,11 @@ class TestPartnerWrites(PRMAPITestCase):
 		self.assertEqual(r.status_code, 403, r.text)
 		r = self.post(
 			self.resource("File"),
-			{"file_url": self.other_file, "attached_to_doctype": "Incentive Claim", "attached_to_name": claim},
+			{
+				"file_url": self.other_file,
+				"attached_to_doctype": "Incentive Claim",
+				"attached_to_name": claim,
+			},
 			headers=self.auth,
 		)
 		self.assertEqual(r.status_code, 403, r.text)

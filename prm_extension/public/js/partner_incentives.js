@@ -416,8 +416,7 @@
 					? await resource("PUT", "Incentive Claim", opt.dataset.draft, {})
 					: await resource("POST", "Incentive Claim", null, {
 							program: opt.dataset.program,
-							period_start: opt.dataset.periodStart,
-							period_end: opt.dataset.periodEnd,
+							fund_allocation: opt.dataset.allocation,
 						});
 				goTo(doc.name, "draft");
 			} catch (err) {

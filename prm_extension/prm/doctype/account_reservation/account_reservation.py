@@ -11,7 +11,6 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, nowdate
 
-from prm_extension.security.fields import PartnerWritable
 from prm_extension import reservation_engine as engine
 from prm_extension.core.reservations import (
 	ACTIVE,
@@ -27,6 +26,7 @@ from prm_extension.core.reservations import (
 )
 from prm_extension.partners import is_manager, partner_of, tier_settings
 from prm_extension.reasons import explain
+from prm_extension.security.fields import PartnerWritable
 
 
 class ReservationRefused(frappe.ValidationError):

@@ -15,12 +15,12 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate, time_diff_in_hours
 
-from prm_extension.security.fields import PartnerWritable
 from prm_extension import deal_engine, summaries
 from prm_extension.core import deals as rules
 from prm_extension.core.identity import AccountKeys, account_keys
 from prm_extension.partners import is_manager, partner_of
 from prm_extension.reasons import explain_check, explain_input_error
+from prm_extension.security.fields import PartnerWritable
 
 PARTNER_LOCKED_FIELDS = (
 	"decision_reason",

@@ -13,13 +13,13 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
-from prm_extension.security.fields import PartnerWritable
 from prm_extension import incentive_engine as engine
 from prm_extension import summaries
 from prm_extension.core import incentives as rules
 from prm_extension.partners import is_manager, partner_of
 from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
 from prm_extension.reasons import explain_incentive
+from prm_extension.security.fields import PartnerWritable
 
 
 class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
@@ -27,6 +27,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 	PARTNER_FIELDS = (
 		"program",
 		"channel_partner",
+		"fund_allocation",  # which of its allocations a computed claim is for; the period follows
 		"mdf_request",
 		"activity_start",
 		"activity_end",
@@ -84,14 +85,21 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			if not (getdate(program.start_date) <= getdate(on) <= getdate(program.end_date)):
 				on = self.claim_date or nowdate()  # the activity dates are checked on submission
 		else:
-			alloc = None
-			if not (self.period_start and self.period_end):
-				alloc = engine.allocation_for(
-					self.program, self.channel_partner, self.claim_date or nowdate()
+			# the period is the chosen allocation's (today's, if none is chosen), never the request's
+			alloc = self.fund_allocation or engine.allocation_for(
+				self.program, self.channel_partner, self.claim_date or nowdate()
+			)
+			row = frappe.db.get_value(
+				"Fund Allocation", alloc, ["program", "channel_partner", "period_start", "period_end"], as_dict=True
+			)
+			if not row or (row.program, row.channel_partner) != (self.program, self.channel_partner):
+				frappe.throw(
+					_("Fund allocation {0} is not one of your allocations in program {1}.").format(
+						frappe.bold(alloc), frappe.bold(self.program)
+					),
+					title=_("Fund allocation"),
 				)
-				self.period_start, self.period_end = frappe.db.get_value(
-					"Fund Allocation", alloc, ["period_start", "period_end"]
-				)
+			self.period_start, self.period_end = row.period_start, row.period_end
 			amount, refs = engine.compute(self)
 			self.claimed_amount = float(amount)
 			self.set("references", refs)

@@ -8,11 +8,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime
 
-from prm_extension.security.fields import PartnerWritable
 from prm_extension import incentive_engine as engine
 from prm_extension.core import incentives as rules
 from prm_extension.partners import is_manager, partner_of
 from prm_extension.reasons import explain_incentive
+from prm_extension.security.fields import PartnerWritable
 
 
 class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):

@@ -5,8 +5,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from prm_extension.security.fields import PartnerWritable
 from prm_extension.partners import is_manager, partner_of
+from prm_extension.security.fields import PartnerWritable
 
 RESULT_FIELDS = (
 	"status",
