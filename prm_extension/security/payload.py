@@ -316,23 +316,19 @@ def check_request() -> None:
 	if request is None:
 		return
 	path = request.path
-	if not path.startswith("/api/"):
-		return
-	if request.method not in ("POST", "PUT", "PATCH"):
-		method = frappe.form_dict.get("cmd") or (
-			path.split("/method/", 1)[1].strip("/") if "/method/" in path else None
-		)
-		if isinstance(method, str) and method.startswith(APP + "."):
-			check_method_args(method, frappe.form_dict)
-		return
+	# an RPC call: ``cmd`` (which Frappe dispatches first, on any path) or /api/[v2/]method/<name>
 	method = frappe.form_dict.get("cmd")
-	if not method and "/method/" in path:
+	if not method and path.startswith("/api/") and "/method/" in path:
 		method = path.split("/method/", 1)[1].strip("/")
 	if method:
+		if not isinstance(method, str):
+			return
 		if method in CLIENT_METHODS:
 			check_client_call(method)
-		elif isinstance(method, str) and method.startswith(APP + "."):
+		elif method.startswith(APP + "."):
 			check_method_args(method, frappe.form_dict)
+		return
+	if not path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
 		return
 	route = _rest_route(path)
 	if not route:

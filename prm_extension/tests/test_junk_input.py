@@ -388,6 +388,14 @@ class TestJunkInput(FrappeAPITestCase):
 		self.assertEqual(r.status_code, 417, r.text)
 		self.assertIn("Members (members), row 1", r.text)
 		self.assertIn("(email)", r.text)
+		# the same call through the (deprecated) ``cmd`` form, which Frappe dispatches on any path
+		r = self.post(
+			urljoin(self.site_url, "/"),
+			{"cmd": "frappe.client.insert", "doc": {"doctype": "Partner Tier", "rank": {"a": 1}}},
+			headers=admin,
+		)
+		self.assertEqual(r.status_code, 417, r.text)
+		self.assertIn("Rank (rank)", r.text)
 		self.assertFalse(frappe.db.exists("Partner Tier", "PRM Junk Tier"))
 
 	def test_server_code_is_checked_too(self):

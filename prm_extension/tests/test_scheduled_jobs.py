@@ -304,7 +304,11 @@ class JobCase(PRMTestCase):
 
 class TestDealExpiry(JobCase):
 	"""Approved registrations past their protection become Expired, their discount (Pricing Rule)
-	ends, a comment says why and the partner gets the status e-mail, each exactly once."""
+	ends, a comment says why and the partner gets the status e-mail, each exactly once.
+
+	A second run changed nothing before issue #12 already; the failure tests failed then. The
+	second-run test fails on a variant that closes registrations again whatever their status
+	(checked locally, not committed: the refused closes add Error Log rows on the second run)."""
 
 	def make_fixture(self):
 		tasks.expire_deals()  # registrations of the site already due are not this test's
@@ -376,10 +380,10 @@ class TestReservationExpiry(JobCase):
 	"""Active reservations past their expiry date become Expired and free their slot (the live key
 	that holds the account), with one comment each.
 
-	This job was idempotent on a second run before issue #12; the second-run test still fails on a
-	variant that touches rows again (tried locally: an update not limited to Active rows sets
-	``modified`` again and adds a second comment each; comments written for every row read rather
-	than for the rows the guarded update changed)."""
+	A second run changed nothing before issue #12 already (its batches relied on the job runner's
+	rollback when they failed half-way, which the two failure tests show). The second-run test
+	fails on a variant that touches expired rows again (checked locally, not committed: a run that
+	sets ``modified`` of the expired reservations again fails it on the reservations' rows)."""
 
 	def make_fixture(self):
 		tasks.expire_reservations()  # reservations of the site already due are not this test's
