@@ -10,6 +10,7 @@ from frappe.model.workflow import apply_workflow
 
 from prm_extension.core import deals as rules
 from prm_extension.partners import is_manager
+from prm_extension.prm.doctype.deal_registration.deal_registration import DealRegistration
 from prm_extension.security import payload
 
 
@@ -36,24 +37,8 @@ def register(data: dict | str, submit: bool = True) -> dict:
 	contact_*, currency, expected_close_date, items [{item_code | item_group, qty, rate}],
 	stage, competitors, notes."""
 	values = payload.json_arg(data, _("Registration"), "data") or {}
-	allowed = {
-		"channel_partner",
-		"customer",
-		"prospect_name",
-		"prospect_domain",
-		"prospect_tax_id",
-		"deal_territory",
-		"contact_name",
-		"contact_email",
-		"contact_phone",
-		"company",
-		"currency",
-		"expected_close_date",
-		"items",
-		"stage",
-		"competitors",
-		"notes",
-	}
+	# what a partner may set on a registration, as its controller declares it
+	allowed = set(DealRegistration.PARTNER_FIELDS)
 	unknown = sorted(set(values) - allowed)
 	if unknown:
 		frappe.throw(_("Unknown fields: {0}").format(", ".join(unknown)), frappe.ValidationError)

@@ -34,8 +34,7 @@ from urllib.parse import urlencode, urljoin
 import frappe
 from frappe.tests.test_api import FrappeAPITestCase
 
-from prm_extension.tests.test_partner_isolation import api_token
-from prm_extension.tests.utils import ensure_channel, user_of
+from prm_extension.tests.utils import api_token, ensure_channel, user_of
 
 PARTNER = "PRM Test Beta"
 LAYOUT = {"Section Break", "Column Break", "Tab Break", "HTML", "Button", "Heading", "Fold", "Image"}

@@ -13,6 +13,7 @@ import frappe
 from prm_extension.api.deals import decide
 from prm_extension.tests.utils import (
 	PRMAPITestCase,
+	api_token,
 	deal_values,
 	ensure_channel,
 	make_customer,
@@ -23,17 +24,6 @@ from prm_extension.tests.utils import (
 )
 
 ALPHA, BETA, GAMMA = "PRM Test Alpha", "PRM Test Beta", "PRM Test Gamma"
-
-
-def api_token(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	secret = frappe.generate_hash(length=16)
-	if not doc.api_key:
-		doc.api_key = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.flags.ignore_permissions = True
-	doc.save()
-	return f"token {doc.api_key}:{secret}"
 
 
 class TestPartnerIsolation(PRMAPITestCase):

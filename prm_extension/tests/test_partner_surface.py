@@ -32,6 +32,7 @@ from prm_extension.api.deals import decide
 from prm_extension.tests.utils import (
 	PRMAPITestCase,
 	allocate,
+	api_token,
 	ensure_channel,
 	make_customer,
 	make_partner,
@@ -85,17 +86,6 @@ ARG_NAMES = {
 	"reference_name",
 	"parent",
 }
-
-
-def api_token(user: str) -> str:
-	doc = frappe.get_doc("User", user)
-	secret = frappe.generate_hash(length=16)
-	if not doc.api_key:
-		doc.api_key = frappe.generate_hash(length=15)
-	doc.api_secret = secret
-	doc.flags.ignore_permissions = True
-	doc.save()
-	return f"token {doc.api_key}:{secret}"
 
 
 def session_of(user: str) -> str:

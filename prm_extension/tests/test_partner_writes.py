@@ -23,10 +23,10 @@ from prm_extension.security.fields import (
 	comparable,
 	workflow_state_field,
 )
-from prm_extension.tests.test_partner_surface import api_token
 from prm_extension.tests.utils import (
 	PRMAPITestCase,
 	allocate,
+	api_token,
 	as_user,
 	deal_values,
 	ensure_channel,

@@ -324,3 +324,15 @@ class PRMAPITestCase(FrappeAPITestCase):
 	test class's requests left in Frappe's shared client never turns one user into another."""
 
 	TEST_CLIENT = get_test_client(use_cookies=False)
+
+
+def api_token(user: str) -> str:
+	"""A fresh API key and secret of ``user``, as an Authorization header value."""
+	doc = frappe.get_doc("User", user)
+	secret = frappe.generate_hash(length=16)
+	if not doc.api_key:
+		doc.api_key = frappe.generate_hash(length=15)
+	doc.api_secret = secret
+	doc.flags.ignore_permissions = True
+	doc.save()
+	return f"token {doc.api_key}:{secret}"
