@@ -89,14 +89,16 @@ def refuse(doc, df, parent_df=None):
 	)
 
 
-def check_row_fields(meta, row, before, allowed, parent_df, doc):
-	"""``before``: the stored row, or for a new row the defaults Frappe gives one."""
+def check_values(doc, meta, row, before, allowed, parent_df=None, skip=None):
+	"""Refuse a value of ``row`` (the document itself, or one of its rows) that differs from
+	``before`` (the stored values, or the defaults of a new one) in a field outside ``allowed``."""
 	for df in meta.fields:
-		if df.fieldtype in LAYOUT or df.fieldname in SKIPPED:
+		if df.fieldtype in LAYOUT or df.fieldname in SKIPPED or df.fieldname == skip:
 			continue
-		value = comparable(df, row.get(df.fieldname))
-		old = comparable(df, before.get(df.fieldname))
-		if value == old:
+		if df.fieldtype in ("Table", "Table MultiSelect"):  # rows hold no tables
+			check_table(doc, df, before, doc.PARTNER_ROWS.get(df.fieldname))
+			continue
+		if comparable(df, row.get(df.fieldname)) == comparable(df, before.get(df.fieldname)):
 			continue
 		if df.fieldname not in allowed:
 			refuse(doc, df, parent_df)
@@ -134,28 +136,12 @@ def enforce_partner_fields(doc) -> None:
 	"""Refuse any server-owned value a partner user sets on ``doc`` (see the module docstring)."""
 	if doc.flags.ignore_permissions or doc.flags.prm_trusted_write or not is_partner_user():
 		return
-	allowed = set(doc.PARTNER_FIELDS)
-	tables = doc.PARTNER_ROWS
-	meta = doc.meta
-	state_field = workflow_state_field(doc.doctype)
 	# what the fields held before the caller touched them: the stored document, or for a new one
 	# the defaults Frappe has just filled in (insert() checks permissions after _set_defaults)
 	before = (
 		frappe.new_doc(doc.doctype, as_dict=True) if doc.is_new() else frappe.get_doc(doc.doctype, doc.name)
 	)
-	for df in meta.fields:
-		if df.fieldtype in LAYOUT or df.fieldname in SKIPPED or df.fieldname == state_field:
-			continue
-		if df.fieldtype in ("Table", "Table MultiSelect"):
-			check_table(doc, df, before, tables.get(df.fieldname))
-			continue
-		value = comparable(df, doc.get(df.fieldname))
-		if value == comparable(df, before.get(df.fieldname)):
-			continue
-		if df.fieldname not in allowed:
-			refuse(doc, df)
-		if df.fieldtype in ATTACH_TYPES:
-			check_attachment(doc, df, doc.get(df.fieldname))
+	check_values(doc, doc.meta, doc, before, set(doc.PARTNER_FIELDS), skip=workflow_state_field(doc.doctype))
 
 
 def check_table(doc, df, before, allowed_child):
@@ -175,7 +161,7 @@ def check_table(doc, df, before, allowed_child):
 				df.options, parent_doc=doc, parentfield=df.fieldname, as_dict=True
 			)
 			old = fresh
-		check_row_fields(child_meta, row, old, allowed_child or (), df, doc)
+		check_values(doc, child_meta, row, old, allowed_child or (), df)
 
 
 class PartnerWritable:
