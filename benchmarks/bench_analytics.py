@@ -140,7 +140,7 @@ def feed_file(world, partner: str, lines: int, seed: int) -> bytes:
 
 
 def feed_import(world, partner: str, lines: int, seed: int) -> dict:
-	from prm_extension import feeds
+	from prm_extension.services import feeds
 
 	data = feed_file(world, partner, lines, seed)
 	results = {}
@@ -224,11 +224,11 @@ def main(argv=None):
 			or frappe.get_all("Company", pluck="name")[0]
 		)
 		if not args.skip_rebuild:
-			from prm_extension import sales_summary, summaries
+			from prm_extension.services import summaries
 
 			result["rebuilds"] = {}
 			for label, fn in (
-				("PRM Sales Summary", sales_summary.rebuild),
+				("PRM Sales Summary", summaries.rebuild_sales),
 				("PRM Deal Summary", summaries.rebuild_deals),
 				("PRM Claim Summary", summaries.rebuild_claims),
 			):

@@ -4,7 +4,7 @@ families, 40 partners; ``generate.py``):
 (a) submitting a registration with all checks (``insert()`` + workflow ``Submit``, as a partner
     user; and the ``register()`` API) against inserting a plain ERPNext Opportunity, interleaved,
     committed after each, with 1M registrations on the site. Target: <= 2x the Opportunity.
-(b) the conflict lookup (``deal_engine.other_registrations``, and all of ``run_checks``) at 10k and
+(b) the conflict lookup (``deal_service.other_registrations``, and all of ``run_checks``) at 10k and
     at 1M registrations, the same calls, the two table sets swapped in turn with one atomic
     ``RENAME TABLE`` of ``tabDeal Registration`` and ``tabDeal Registration Item``.
     Target: p95 1M / p95 10k <= 1.5.
@@ -646,7 +646,7 @@ def lookup_workload(world, n: int, seed: int) -> list[dict]:
 def run_lookups(calls: list[dict], warmup: int = 0) -> list[tuple]:
 	"""(other_registrations ms, run_checks ms, category, conflicts found) per call; the two are timed
 	in separate fresh requests, in an order that alternates."""
-	from prm_extension import deal_engine
+	from prm_extension.services import deals as deal_service
 
 	records = []
 	for i, call in enumerate(calls[:warmup] + calls):
@@ -656,9 +656,9 @@ def run_lookups(calls: list[dict], warmup: int = 0) -> list[tuple]:
 			bl.new_request(call["user"])
 			t0 = time.perf_counter()
 			if which == "lookup":
-				others = deal_engine.other_registrations(doc)
+				others = deal_service.other_registrations(doc)
 			else:
-				checks = deal_engine.run_checks(doc)
+				checks = deal_service.run_checks(doc)
 			times[which] = (time.perf_counter() - t0) * 1000
 		if i >= warmup:
 			failed = ",".join(sorted(c.check for c in checks if not c.passed)) or "none"
@@ -723,13 +723,13 @@ def explains(world) -> dict:
 
 
 def sql_per_call(calls: list[dict], n: int = 60) -> dict:
-	from prm_extension import deal_engine
+	from prm_extension.services import deals as deal_service
 
 	with bl.sql_trace() as stats_:
 		for call in calls[:n]:
 			doc = frappe.get_doc(call["values"])
 			bl.new_request(call["user"])
-			deal_engine.run_checks(doc)
+			deal_service.run_checks(doc)
 	frappe.db.rollback()
 	return bl.trace_summary(stats_, n)
 
@@ -758,11 +758,11 @@ def drain_notification_jobs(run: bool = True) -> dict:
 	and are deleted with the run's other traces."""
 	from frappe.utils.background_jobs import get_queue
 
-	from prm_extension import deal_engine
+	from prm_extension.services import deals as deal_service
 
-	method = "prm_extension.deal_engine.send_status_notifications"
+	method = "prm_extension.services.deals.send_status_notifications"
 	times, statuses = [], Counter()
-	for job in get_queue(deal_engine.NOTIFICATION_QUEUE).get_jobs():
+	for job in get_queue(deal_service.NOTIFICATION_QUEUE).get_jobs():
 		args = job.kwargs or {}
 		if args.get("site") != frappe.local.site or args.get("method") != method:
 			continue

@@ -1,9 +1,9 @@
 """Incentive benchmarks, on the reservation benchmark's site and world (``generate.py``):
 
-(a) rebate computation: ``incentive_engine.compute(claim)`` for a Volume Rebate program (brackets,
+(a) rebate computation: ``services.incentives.compute(claim)`` for a Volume Rebate program (brackets,
     product lines) and a partner with 100k submitted Sales Invoice lines in the claim's period,
     among other partners' invoices and other periods. Target: <= 2 s.
-(b) balance lookup: ``incentive_engine.balance(allocation)`` with 1M Incentive Claims on the site,
+(b) balance lookup: ``services.incentives.balance(allocation)`` with 1M Incentive Claims on the site,
     for 500 allocations (p50 / p95 / p99). Target: p95 <= 20 ms. Also 10k vs 1M side by side: the
     claims of a set of allocations (about 10k claims) alone in the table, and the same allocations
     among 1M claims, swapped in turn with one atomic ``RENAME TABLE``.
@@ -11,7 +11,7 @@
 Data (bulk-inserted, generation is not what is measured): Sales Invoices ``BENCH-SINV-...`` with
 their lines as raw rows (docstatus 1 mostly; no GL entries: the computation does not read them),
 Fund Allocations ``BENCH-FA-...`` and Incentive Claims ``BENCH-CLM-...`` in a realistic mix of
-statuses. ``--try-index`` adds the sales indexes of ``incentive_engine.ensure_sales_indexes()`` and
+statuses. ``--try-index`` adds the sales indexes of ``setup.install.ensure_sales_indexes()`` and
 a covering claim index when the site lacks them, and interleaves "without" and "with" them (MariaDB
 ``ALTER INDEX ... IGNORED``); the indexes it added are dropped again at the end.
 
@@ -575,12 +575,12 @@ def rebate_claim(partner, period):
 
 def run_rebate(partner, period) -> tuple[float, str, list]:
 	"""One ``compute(claim)`` in a fresh request as the partner's admin: (ms, amount, references)."""
-	from prm_extension import incentive_engine as engine
+	from prm_extension.services import incentives as incentive_service
 
 	claim = rebate_claim(partner, period)
 	bl.new_request(partner.admin)
 	t0 = time.perf_counter()
-	amount, refs = engine.compute(claim)
+	amount, refs = incentive_service.compute(claim)
 	ms = (time.perf_counter() - t0) * 1000
 	frappe.db.rollback()
 	return ms, str(amount), refs
@@ -623,13 +623,13 @@ def balance_calls(allocs: list[str], n: int, seed: int, tag: str) -> list[str]:
 
 
 def run_balances(calls: list[str], user: str = "Administrator", warmup: int = 0) -> list[float]:
-	from prm_extension import incentive_engine as engine
+	from prm_extension.services import incentives as incentive_service
 
 	out = []
 	for i, alloc in enumerate(calls[:warmup] + calls):
 		bl.new_request(user)
 		t0 = time.perf_counter()
-		engine.balance(alloc)
+		incentive_service.balance(alloc)
 		if i >= warmup:
 			out.append((time.perf_counter() - t0) * 1000)
 	frappe.db.rollback()
@@ -806,14 +806,14 @@ def main(argv=None):
 			for r in result["rebate"].values()
 		)
 		# the SQL inside one computation
-		from prm_extension import incentive_engine as engine
+		from prm_extension.services import incentives as incentive_service
 
 		for name, ctx in variants.items():
 			with ctx():
 				bl.new_request(partner.admin)
 				with bl.sql_trace() as st:
 					t0 = time.perf_counter()
-					engine.compute(rebate_claim(partner, period))
+					incentive_service.compute(rebate_claim(partner, period))
 					total = (time.perf_counter() - t0) * 1000
 				trace = bl.trace_summary(st, 1, top=6)
 				trace["compute_ms"] = total

@@ -30,7 +30,7 @@ import frappe  # noqa: E402
 
 TARGET_MS = 150
 # the home page right after one of the partner's documents changed: its figures are computed
-# afresh (they are otherwise kept per user for five minutes, see api/portal.home_figures)
+# afresh (they are otherwise kept per user for five minutes, see services/home.py)
 UNCACHED_HOME = "/partner (figures not cached)"
 # Frappe's own portal page for a logged-in website user, rendered the same way: what any Frappe v15
 # page costs here (routing, the base template's ~320 KB; with this app installed its templates'
@@ -90,8 +90,8 @@ def render(path: str, user: str) -> tuple[float, int, int]:
 
 	bl.new_request(user)
 	if path == UNCACHED_HOME:
-		from prm_extension.api.portal import forget_home_figures
-		from prm_extension.partners import partner_of
+		from prm_extension.services.home import forget_home_figures
+		from prm_extension.services.partners import partner_of
 
 		forget_home_figures(partner_of())  # untimed: as a change to one of its documents does
 		frappe.db.rollback()

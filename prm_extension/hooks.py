@@ -37,8 +37,8 @@ fixtures = [
 # Desk: shared filters of the channel reports, live refresh of the PRM workspace and reports.
 app_include_js = ["/assets/prm_extension/js/prm_desk.js"]
 
-after_install = "prm_extension.install.after_install"
-after_migrate = "prm_extension.install.after_migrate"
+after_install = "prm_extension.setup.install.after_install"
+after_migrate = "prm_extension.setup.install.after_migrate"
 before_tests = "prm_extension.tests.bootstrap.before_tests"
 
 # Partner safety (prm_extension/security/, docs/security.md): once Frappe knows the request's user
@@ -63,20 +63,18 @@ doc_events = {
 		"validate": "prm_extension.overrides.customer.validate",
 		"on_update": "prm_extension.overrides.customer.on_update",
 	},
+	# the trees the rules read (their cached bounds)
 	"Territory": {
-		"after_insert": "prm_extension.partners.clear_tree_cache",
-		"on_update": "prm_extension.partners.clear_tree_cache",
-		"on_trash": "prm_extension.partners.clear_tree_cache",
+		"on_change": "prm_extension.overrides.trees.on_change",
+		"on_trash": "prm_extension.overrides.trees.on_change",
 	},
 	"Item Group": {
-		"after_insert": "prm_extension.partners.clear_tree_cache",
-		"on_update": "prm_extension.partners.clear_tree_cache",
-		"on_trash": "prm_extension.partners.clear_tree_cache",
+		"on_change": "prm_extension.overrides.trees.on_change",
+		"on_trash": "prm_extension.overrides.trees.on_change",
 	},
 	"Customer Group": {
-		"after_insert": "prm_extension.partners.clear_tree_cache",
-		"on_update": "prm_extension.partners.clear_tree_cache",
-		"on_trash": "prm_extension.partners.clear_tree_cache",
+		"on_change": "prm_extension.overrides.trees.on_change",
+		"on_trash": "prm_extension.overrides.trees.on_change",
 	},
 	"Lead": {"validate": "prm_extension.overrides.identity_keys.set_lead_keys"},
 	"Prospect": {"validate": "prm_extension.overrides.identity_keys.set_prospect_keys"},
@@ -91,75 +89,53 @@ doc_events = {
 	},
 	"Sales Invoice": {
 		"validate": "prm_extension.overrides.sales_documents.attribute_partner",
-		"on_submit": [
-			"prm_extension.overrides.sales_documents.link_to_deal",
-			"prm_extension.sales_summary.on_submit",
-		],
-		"on_cancel": [
-			"prm_extension.overrides.sales_documents.unlink_from_deal",
-			"prm_extension.sales_summary.on_cancel",
-		],
-	},
-	"Deal Registration": {
-		"on_trash": "prm_extension.partners.only_drafts_deleted",
-		"on_change": "prm_extension.live.on_change",
-	},
-	"Account Reservation": {"on_change": "prm_extension.live.on_change"},
-	"Fund Allocation": {"on_change": "prm_extension.live.on_change"},
-	"MDF Request": {
-		"on_trash": "prm_extension.partners.only_drafts_deleted",
-		"on_change": ["prm_extension.incentive_engine.follow_allocation", "prm_extension.live.on_change"],
-		"after_delete": "prm_extension.incentive_engine.follow_allocation",
-	},
-	"Incentive Claim": {
-		"on_trash": "prm_extension.partners.only_drafts_deleted",
-		"on_change": ["prm_extension.incentive_engine.follow_allocation", "prm_extension.live.on_change"],
-		"after_delete": "prm_extension.incentive_engine.follow_allocation",
+		"on_submit": "prm_extension.overrides.sales_documents.on_submit_invoice",
+		"on_cancel": "prm_extension.overrides.sales_documents.on_cancel_invoice",
 	},
 	# Incentive claims follow the ledger: paid when their payout document is paid.
 	"Payment Entry": {
-		"on_submit": "prm_extension.incentive_engine.on_payment",
-		"on_cancel": "prm_extension.incentive_engine.on_payment",
+		"on_submit": "prm_extension.overrides.payment_entry.on_submit",
+		"on_cancel": "prm_extension.overrides.payment_entry.on_cancel",
 	},
 }
 
 # One partner scope feeds both list conditions and document checks (prm_extension/permissions.py).
 permission_query_conditions = {
-	"Account Reservation": "prm_extension.permissions.account_reservation_query",
-	"Channel Partner": "prm_extension.permissions.channel_partner_query",
-	"Deal Registration": "prm_extension.permissions.deal_registration_query",
-	"Fund Allocation": "prm_extension.permissions.fund_allocation_query",
-	"MDF Request": "prm_extension.permissions.mdf_request_query",
-	"Incentive Claim": "prm_extension.permissions.incentive_claim_query",
-	"Incentive Program": "prm_extension.permissions.incentive_program_query",
-	"Serial No": "prm_extension.api.warranty.serial_no_query",
-	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_query",
-	"Partner Announcement": "prm_extension.announcements.query_conditions",
-	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_query",
-	"Sell-Through Report": "prm_extension.permissions.sell_through_report_query",
-	"Sell-Through Line": "prm_extension.permissions.sell_through_line_query",
+	"Account Reservation": "prm_extension.security.permissions.account_reservation_query",
+	"Channel Partner": "prm_extension.security.permissions.channel_partner_query",
+	"Deal Registration": "prm_extension.security.permissions.deal_registration_query",
+	"Fund Allocation": "prm_extension.security.permissions.fund_allocation_query",
+	"MDF Request": "prm_extension.security.permissions.mdf_request_query",
+	"Incentive Claim": "prm_extension.security.permissions.incentive_claim_query",
+	"Incentive Program": "prm_extension.security.permissions.incentive_program_query",
+	"Serial No": "prm_extension.security.permissions.serial_no_query",
+	"Warranty Claim": "prm_extension.security.permissions.warranty_claim_query",
+	"Partner Announcement": "prm_extension.security.permissions.partner_announcement_query",
+	"Partner Tier Review": "prm_extension.security.permissions.partner_tier_review_query",
+	"Sell-Through Report": "prm_extension.security.permissions.sell_through_report_query",
+	"Sell-Through Line": "prm_extension.security.permissions.sell_through_line_query",
 }
 has_permission = {
 	# a partner's File record never just points at another partner's private file (security/files.py)
 	"File": "prm_extension.security.files.has_permission",
-	"Account Reservation": "prm_extension.permissions.account_reservation_has_permission",
-	"Channel Partner": "prm_extension.permissions.channel_partner_has_permission",
-	"Deal Registration": "prm_extension.permissions.deal_registration_has_permission",
-	"Fund Allocation": "prm_extension.permissions.fund_allocation_has_permission",
-	"MDF Request": "prm_extension.permissions.mdf_request_has_permission",
-	"Incentive Claim": "prm_extension.permissions.incentive_claim_has_permission",
-	"Incentive Program": "prm_extension.permissions.incentive_program_has_permission",
-	"Serial No": "prm_extension.api.warranty.serial_no_has_permission",
-	"Warranty Claim": "prm_extension.api.warranty.warranty_claim_has_permission",
-	"Partner Announcement": "prm_extension.announcements.has_permission",
-	"Partner Tier Review": "prm_extension.permissions.partner_tier_review_has_permission",
-	"Sell-Through Report": "prm_extension.permissions.sell_through_report_has_permission",
-	"Sell-Through Line": "prm_extension.permissions.sell_through_line_has_permission",
+	"Account Reservation": "prm_extension.security.permissions.account_reservation_has_permission",
+	"Channel Partner": "prm_extension.security.permissions.channel_partner_has_permission",
+	"Deal Registration": "prm_extension.security.permissions.deal_registration_has_permission",
+	"Fund Allocation": "prm_extension.security.permissions.fund_allocation_has_permission",
+	"MDF Request": "prm_extension.security.permissions.mdf_request_has_permission",
+	"Incentive Claim": "prm_extension.security.permissions.incentive_claim_has_permission",
+	"Incentive Program": "prm_extension.security.permissions.incentive_program_has_permission",
+	"Serial No": "prm_extension.security.permissions.serial_no_has_permission",
+	"Warranty Claim": "prm_extension.security.permissions.warranty_claim_has_permission",
+	"Partner Announcement": "prm_extension.security.permissions.partner_announcement_has_permission",
+	"Partner Tier Review": "prm_extension.security.permissions.partner_tier_review_has_permission",
+	"Sell-Through Report": "prm_extension.security.permissions.sell_through_report_has_permission",
+	"Sell-Through Line": "prm_extension.security.permissions.sell_through_line_has_permission",
 }
 
 scheduler_events = {
-	"daily": ["prm_extension.tasks.schedule_reservation_expiry", "prm_extension.tasks.schedule_deal_expiry"],
-	"monthly": ["prm_extension.tier_engine.schedule_evaluation"],
+	"daily": ["prm_extension.jobs.schedule_reservation_expiry", "prm_extension.jobs.schedule_deal_expiry"],
+	"monthly": ["prm_extension.jobs.schedule_tier_evaluation"],
 }
 
 # Partner portal (website users with the Partner Admin / Partner User roles)
@@ -215,15 +191,15 @@ website_route_rules = [
 	{"from_route": "/partner/products/<item>", "to_route": "partner/products"},
 ]
 # the app's www pages render without the desk's app-switcher boot data (see portal_page.py)
-page_renderer = ["prm_extension.portal_page.PortalPage"]
+page_renderer = ["prm_extension.portal.renderer.PortalPage"]
 # Frappe's path resolution with the website route map compiled once per worker, not per request
 # (see website_routes.py)
-website_path_resolver = ["prm_extension.website_routes.resolve_path"]
+website_path_resolver = ["prm_extension.portal.routes.resolve_path"]
 role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}
 
 # compiled Jinja templates kept per web worker (see templating.py): the portal's pages render in
 # well under half the time; the per-request environment and its data stay as Frappe makes them
-before_request = ["prm_extension.templating.keep_compiled_templates"]
+before_request = ["prm_extension.portal.templating.keep_compiled_templates"]
 
 # the partner portal's base template writes the translations of its scripts into the page
-jinja = {"methods": ["prm_extension.templating.prm_script_messages"]}
+jinja = {"methods": ["prm_extension.portal.templating.prm_script_messages"]}

@@ -1,4 +1,4 @@
-"""Channel analytics rules: ratios and tier evaluation."""
+"""Channel analytics rules (ratios, ``core.analytics``) and tier evaluation (``core.tiers``)."""
 
 from decimal import Decimal
 
@@ -6,15 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from prm_extension.core.analytics import (
-	Measures,
-	TierRule,
-	evaluate_tier,
-	margin_percentage,
-	progress,
-	qualifies,
-	win_rate,
-)
+from prm_extension.core.analytics import margin_percentage, win_rate
+from prm_extension.core.tiers import Measures, TierRule, evaluate_tier, progress, qualifies
 
 TIERS = [
 	TierRule("Registered", 0),

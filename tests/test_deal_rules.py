@@ -224,3 +224,51 @@ def test_attributable_amount_is_bounded(rows):
 	total = sum((s.amount for s in sales), Decimal(0))
 	assert 0 <= attributable_amount((NETWORKING,), sales) <= total
 	assert attributable_amount((PRODUCTS,), sales) == total
+
+
+# --- one state machine: the workflow fixture is the core's ------------------------------------
+
+
+def fixture_workflow():
+	import json
+	from pathlib import Path
+
+	path = Path(__file__).resolve().parents[1] / "prm_extension" / "fixtures" / "workflow.json"
+	return next(w for w in json.loads(path.read_text()) if w["name"] == "Deal Registration Approval")
+
+
+def test_the_workflow_fixture_carries_exactly_the_cores_moves():
+	from prm_extension.core.deals import workflow_transitions
+
+	fixture = sorted(
+		(t["state"], t["action"], t["next_state"], t["allowed"]) for t in fixture_workflow()["transitions"]
+	)
+	assert fixture == sorted(workflow_transitions())
+
+
+def test_the_workflow_fixture_has_the_cores_states():
+	from prm_extension.core.deals import ROLES, STATES
+
+	fixture = sorted(
+		(s["state"], int(s["doc_status"]), s["allow_edit"]) for s in fixture_workflow()["states"]
+	)
+	# the workflow names one role per state: the actor's first role that every member holds
+	edit_role = {"partner": "Partner User", "manager": ROLES["manager"][0]}
+	assert fixture == sorted((s.name, s.docstatus, edit_role[s.edited_by]) for s in STATES)
+	assert "Partner User" in ROLES["partner"]
+
+
+def test_may_move_follows_the_moves():
+	from prm_extension.core.deals import MOVES, STATES
+
+	names = [s.name for s in STATES]
+	moves = {(m.old, m.new): m for m in MOVES}
+	for old in names:
+		for new in names:
+			for actor in ("partner", "manager", "system"):
+				move = moves.get((old, new))
+				expected = old == new or (move is not None and (actor == "system" or actor in move.by))
+				assert may_move(old, new, actor) == expected, (old, new, actor)
+	# the case the three definitions once disagreed on: a partner may mark its approved deal lost
+	assert may_move(APPROVED, LOST, "partner") and may_move(APPROVED, LOST, "manager")
+	assert not may_move(APPROVED, EXPIRED, "manager") and may_move(APPROVED, EXPIRED, "system")

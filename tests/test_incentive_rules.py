@@ -29,6 +29,7 @@ from prm_extension.core.incentives import (
 	rebate,
 	roi,
 	spiff,
+	status_after_payment,
 )
 from prm_extension.core.scope import Node
 
@@ -204,3 +205,20 @@ def test_quantize_precision(precision, amount):
 	q = quantize(amount, precision)
 	assert q.as_tuple().exponent == -precision
 	assert abs(q - amount) <= D(1).scaleb(-precision) / 2
+
+
+money = st.decimals(min_value=D("0.01"), max_value=D("1e9"), places=2)
+
+
+@given(money, money, st.data())
+def test_status_after_payment(claimed, approved, data):
+	"""Paid exactly when the approved amount is covered (to half a cent); otherwise the decision's
+	status, and paying more never makes a claim less paid."""
+	paid = data.draw(st.decimals(min_value=D(0), max_value=approved * 2, places=2))
+	decided = "Partially Approved" if approved < claimed else "Approved"
+	status = status_after_payment(paid, approved, claimed)
+	assert status == ("Paid" if paid >= approved - D("0.005") else decided)
+	assert status_after_payment(approved, approved, claimed) == "Paid"
+	assert status_after_payment(approved - D("0.01"), approved, claimed) == decided
+	if status == "Paid":
+		assert status_after_payment(paid + D("0.01"), approved, claimed) == "Paid"

@@ -7,12 +7,12 @@ functions only shape requests and answers.
 import frappe
 from frappe import _
 
-from prm_extension import reservation_engine as engine
 from prm_extension.core.identity import AccountKeys, Candidate, IdentityError, classify, parse_query
 from prm_extension.core.reservations import PartnerFacts, availability, decide
-from prm_extension.partners import is_manager, resolve_acting_partner
 from prm_extension.prm.doctype.account_reservation.account_reservation import ReservationRefused
-from prm_extension.reasons import explain
+from prm_extension.services import reservations as service
+from prm_extension.services.partners import is_manager, resolve_acting_partner
+from prm_extension.services.reasons import explain
 
 IDENTITY_MESSAGES = {
 	"blank": lambda: _("Enter a company name, web domain or tax id."),
@@ -77,18 +77,20 @@ def _candidates(keys, limit: int) -> list[Candidate]:
 
 
 def _verdict(partner: str | None, customer: str, territory: str | None, product_line: str | None) -> dict:
-	row = engine.customer_row(customer)
+	row = service.customer_row(customer)
 	if partner:
-		decision, _row = engine.evaluate(partner, customer, territory or row.territory, product_line, row=row)
+		decision, _row = service.evaluate(
+			partner, customer, territory or row.territory, product_line, row=row
+		)
 	else:
 		# A channel manager asking without a partner: is anybody holding it?
-		facts = engine.account_facts(row)
+		facts = service.account_facts(row)
 		decision = decide(
 			PartnerFacts(name="", status="Active"),
 			facts,
-			engine.scope_of(territory or row.territory, product_line),
-			engine.live_reservations(row.root),
-			engine.rule_settings(),
+			service.scope_of(territory or row.territory, product_line),
+			service.live_reservations(row.root),
+			service.rule_settings(),
 		)
 	status = availability(decision)
 	out = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from prm_extension import catalog, promotions
-from prm_extension.partners import require_partner
-from prm_extension.portal import page_number
+from prm_extension.services import catalog, promotions
+from prm_extension.services.formatting import page_number
+from prm_extension.services.partners import require_partner
 
 
 @frappe.whitelist(methods=["GET"])

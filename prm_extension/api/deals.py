@@ -9,9 +9,9 @@ from frappe import _
 from frappe.model.workflow import apply_workflow
 
 from prm_extension.core import deals as rules
-from prm_extension.partners import is_manager
 from prm_extension.prm.doctype.deal_registration.deal_registration import DealRegistration
 from prm_extension.security import payload
+from prm_extension.services.partners import is_manager
 
 
 def _get(name: str, ptype: str = "read"):
@@ -89,10 +89,10 @@ def decide(
 	if action == "Approve" and doc.customer:
 		# Take the customer's family lock before frappe locks this document's row, so that two
 		# approvals for one customer queue up instead of deadlocking.
-		from prm_extension import reservation_engine
+		from prm_extension.services import reservations as reservation_service
 
-		reservation_engine.lock_for_reservation(
-			doc.channel_partner, reservation_engine.customer_row(doc.customer).root
+		reservation_service.lock_for_reservation(
+			doc.channel_partner, reservation_service.customer_row(doc.customer).root
 		)
 	if reason or override_reason:
 		doc.flags.ignore_version = True

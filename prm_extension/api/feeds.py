@@ -9,9 +9,9 @@ import binascii
 import frappe
 from frappe import _
 
-from prm_extension import feeds
 from prm_extension.core.feeds import REQUIRED
-from prm_extension.partners import is_manager, resolve_acting_partner
+from prm_extension.services import feeds
+from prm_extension.services.partners import is_manager, resolve_acting_partner
 
 
 @frappe.whitelist(methods=["POST"])

@@ -4,10 +4,10 @@ Writes go through the documents' lifecycle; these functions only shape requests 
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt
+from frappe.utils import flt
 
-from prm_extension import incentive_engine as engine
-from prm_extension.partners import is_manager, resolve_acting_partner
+from prm_extension.services import incentives as service
+from prm_extension.services.partners import is_manager, resolve_acting_partner
 
 MANAGERS = ("PRM Manager", "System Manager")
 
@@ -30,40 +30,7 @@ def _get(doctype: str, name: str, ptype: str = "write"):
 def balances(channel_partner: str | None = None, start: int = 0, page_length: int = 200) -> list[dict]:
 	"""The partner's allocations with their derived balances, newest period first (``start`` and
 	``page_length``, at most 200, page through them)."""
-	partner = resolve_acting_partner(channel_partner)
-	start, page_length = max(cint(start), 0), min(max(cint(page_length), 1), 200)
-	filters = {"channel_partner": partner} if partner else {}
-	out = []
-	rows = frappe.get_list(
-		"Fund Allocation",
-		filters=filters,
-		fields=[
-			"name",
-			"program",
-			"channel_partner",
-			"period_start",
-			"period_end",
-			"currency",
-			"allocated_amount",
-		],
-		order_by="period_end desc, name desc",
-		limit_start=start,
-		limit_page_length=page_length,
-	)
-	computed = engine.balances_for([a.name for a in rows])
-	for a in rows:
-		b = computed[a.name]
-		out.append(
-			{
-				**a,
-				**{
-					k: float(getattr(b, k))
-					for k in ("committed", "requested", "approved", "paid", "available", "unpaid")
-				},
-				"expired": b.expired,
-			}
-		)
-	return out
+	return service.allocation_balances(resolve_acting_partner(channel_partner), start, page_length)
 
 
 def _submit(doctype: str, name: str):
@@ -89,7 +56,7 @@ def _decide(doctype: str, name: str, action: str, approved_amount: float | None,
 	if action == "Approve":
 		# The allocation lock first, before frappe locks this document's row: concurrent
 		# approvals on one allocation queue up instead of deadlocking.
-		engine.lock_allocation(doc.fund_allocation)
+		service.lock_allocation(doc.fund_allocation)
 		if approved_amount is not None:
 			doc.approved_amount = flt(approved_amount)
 		doc.submit()
@@ -140,7 +107,7 @@ def run_program_claims(program: str) -> dict:
 	frappe.only_for(MANAGERS)
 	frappe.get_doc("Incentive Program", program).check_permission("write")
 	job = frappe.enqueue(
-		"prm_extension.tasks.compute_program_claims",
+		"prm_extension.jobs.compute_program_claims",
 		queue="long",
 		job_id=f"prm_program_claims::{program}",
 		deduplicate=True,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from prm_extension import tier_engine
-from prm_extension.partners import is_manager, require_partner
+from prm_extension.services import tiers as service
+from prm_extension.services.partners import is_manager, require_partner
 
 
 def _require_manager() -> None:
@@ -19,7 +19,7 @@ def _require_manager() -> None:
 def evaluate_now() -> dict:
 	"""Queue the evaluation of every active partner (long queue; progress is published)."""
 	_require_manager()
-	tier_engine.enqueue_evaluation()
+	service.enqueue_evaluation()
 	return {"queued": True}
 
 
@@ -32,7 +32,7 @@ def decide(review: str, approve: bool, note: str | None = None) -> dict:
 		)
 	doc = frappe.get_doc("Partner Tier Review", review)
 	doc.check_permission("write")
-	if doc.status != tier_engine.OPEN:
+	if doc.status != service.OPEN:
 		frappe.throw(_("This review was already {0}.").format(_(doc.status).lower()))
 	doc.status = "Approved" if frappe.utils.sbool(approve) else "Rejected"
 	if note:
@@ -48,4 +48,4 @@ def decide(review: str, approve: bool, note: str | None = None) -> dict:
 @frappe.whitelist(methods=["GET"])
 def my_progress() -> dict:
 	"""The caller's partner: its measures over the evaluation window and what the next tier needs."""
-	return tier_engine.partner_progress(require_partner())
+	return service.partner_progress(require_partner())

@@ -253,31 +253,75 @@ def verdict(checks: Sequence[Check]) -> str:
 
 
 # --- Workflow -----------------------------------------------------------------------------------
+# The one definition of the registration's states and moves. The "Deal Registration Approval"
+# workflow fixture is written from it (the fast suite compares them), the controller checks every
+# status change against it, and the moves the workflow does not carry (a submitted invoice wins
+# the deal, the scheduler expires it) are the system's.
 
-# (from, to): who may make the move
-TRANSITIONS = {
-	(DRAFT, SUBMITTED): "partner",
-	(RETURNED, SUBMITTED): "partner",
-	(SUBMITTED, APPROVED): "manager",
-	(SUBMITTED, REJECTED): "manager",
-	(SUBMITTED, RETURNED): "manager",
-	(APPROVED, WON): "manager",  # or the system, from a submitted Sales Invoice
-	(APPROVED, LOST): "partner",  # the partner or a manager
-	(APPROVED, EXPIRED): "system",
-}
+PARTNER, MANAGER, SYSTEM = "partner", "manager", "system"
+# who an actor is in the workflow's terms (its transitions name roles)
+ROLES = {PARTNER: ("Partner Admin", "Partner User"), MANAGER: ("PRM Manager",)}
+
+
+@dataclass(frozen=True)
+class State:
+	name: str
+	docstatus: int  # 0 while it is being decided, 1 once approved (submitted) and after
+	edited_by: str  # the actor who may edit the document in this state (the workflow's allow_edit)
+
+
+STATES = (
+	State(DRAFT, 0, PARTNER),
+	State(SUBMITTED, 0, MANAGER),
+	State(RETURNED, 0, PARTNER),
+	State(REJECTED, 0, MANAGER),
+	State(APPROVED, 1, MANAGER),
+	State(WON, 1, MANAGER),
+	State(LOST, 1, MANAGER),
+	State(EXPIRED, 1, MANAGER),
+)
+
+
+@dataclass(frozen=True)
+class Move:
+	old: str
+	new: str
+	action: str | None  # the workflow action; None: made by the system only, outside the workflow
+	by: tuple[str, ...]  # actors who may make it (the system may make every move)
+
+
+MOVES = (
+	Move(DRAFT, SUBMITTED, "Submit", (PARTNER, MANAGER)),
+	Move(RETURNED, SUBMITTED, "Resubmit", (PARTNER, MANAGER)),
+	Move(SUBMITTED, APPROVED, "Approve", (MANAGER,)),
+	Move(SUBMITTED, REJECTED, "Reject", (MANAGER,)),
+	Move(SUBMITTED, RETURNED, "Return", (MANAGER,)),
+	Move(APPROVED, WON, "Mark Won", (MANAGER,)),  # and the system, from a submitted Sales Invoice
+	Move(APPROVED, LOST, "Mark Lost", (PARTNER, MANAGER)),  # with a reason
+	Move(APPROVED, EXPIRED, None, ()),  # the scheduler, when the protection ends
+	Move(WON, APPROVED, None, ()),  # the winning invoice was cancelled, protection still running
+	Move(WON, EXPIRED, None, ()),  # ... and the protection has ended
+)
+_MOVES = {(m.old, m.new): m for m in MOVES}
 
 
 def may_move(old: str, new: str, actor: str) -> bool:
+	"""May ``actor`` (partner, manager or system) move a registration from ``old`` to ``new``?
+	Staying in the same state is always allowed."""
 	if old == new:
 		return True
-	who = TRANSITIONS.get((old, new))
-	if who is None:
+	move = _MOVES.get((old, new))
+	if move is None:
 		return False
-	if actor == "system":
-		return True
-	if actor == "manager":
-		return True
-	return who == "partner"
+	return actor == SYSTEM or actor in move.by
+
+
+def workflow_transitions() -> list[tuple[str, str, str, str]]:
+	"""(state, action, next state, role) of every move the workflow carries, as the fixture holds
+	them."""
+	return [
+		(m.old, m.action, m.new, role) for m in MOVES if m.action for actor in m.by for role in ROLES[actor]
+	]
 
 
 def protection_until(approved_on: date, days: int) -> date:

@@ -166,7 +166,9 @@ is_datetime = is_date
 
 def is_time(value) -> bool:
 	if isinstance(value, datetime.time | datetime.timedelta):
-		return not isinstance(value, datetime.timedelta) or abs(value.total_seconds()) < (TIME_HOURS + 1) * 3600
+		return (
+			not isinstance(value, datetime.timedelta) or abs(value.total_seconds()) < (TIME_HOURS + 1) * 3600
+		)
 	if not isinstance(value, str):
 		return False
 	text = value.strip()

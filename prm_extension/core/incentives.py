@@ -142,6 +142,18 @@ def check_claim(
 	return problems
 
 
+PAID_TOLERANCE = Decimal("0.005")  # payments are stored in floats: half a cent short still pays a claim
+
+
+def status_after_payment(paid: Decimal, approved: Decimal, claimed: Decimal) -> str:
+	"""A submitted claim's status once its payout document has ``paid`` allocated to it: Paid when
+	the approved amount is covered, otherwise what the decision made it (Partially Approved when
+	less than claimed was approved, else Approved)."""
+	if paid >= approved - PAID_TOLERANCE:
+		return "Paid"
+	return "Partially Approved" if approved < claimed else "Approved"
+
+
 def check_approval(claimed: Decimal, approved: Decimal, balance: Balance) -> list[Problem]:
 	problems = []
 	if approved <= 0:

@@ -200,3 +200,52 @@ def claim_contribution(claim: ClaimState | None) -> Summary:
 			stored(dec(claim.paid_amount)),
 		)
 	}
+
+
+# --- partner sales (Sales Invoices) -------------------------------------------------------------
+
+SALES_KEY = ("posting_date", "company", "sales_partner", "channel_partner", "territory", "item_group")
+SALES_MEASURES = ("lines", "net_amount", "cost_amount", "qty")
+
+
+@dataclass(frozen=True)
+class SalesLine:
+	"""One invoice line as the sales summary reads it: company-currency net amount, quantity in
+	stock units and the cost rate (incoming rate, else the item's valuation rate)."""
+
+	item_group: str | None
+	base_net_amount: Decimal
+	stock_qty: Decimal
+	cost_rate: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+	posting_date: date | str
+	company: str
+	sales_partner: str
+	channel_partner: str | None  # the Channel Partner of the Sales Partner; None: not a partner sale
+	territory: str | None
+	lines: list[SalesLine] = field(default_factory=list)
+
+
+def sales_contribution(invoice: InvoiceState | None) -> Summary:
+	"""The rows one submitted Sales Invoice adds to the monthly partner sales: per product line,
+	its line count, net amount, cost (quantity × cost rate) and quantity. An invoice without a
+	channel partner behind its Sales Partner adds nothing; a cancelled one takes its rows away
+	(``add(..., sign=-1)``)."""
+	if invoice is None or not invoice.channel_partner:
+		return {}
+	head = (
+		month_of(invoice.posting_date),
+		invoice.company,
+		invoice.sales_partner,
+		invoice.channel_partner,
+		invoice.territory or None,
+	)
+	rows: Summary = {}
+	for line in invoice.lines:
+		qty = dec(line.stock_qty)
+		measures = (1, stored(dec(line.base_net_amount)), stored(qty * dec(line.cost_rate)), stored(qty))
+		add(rows, {(*head, line.item_group or None): measures})
+	return rows

@@ -151,7 +151,7 @@ def _partner_users(partners: list[str]) -> dict[str, str]:
 
 def _covered_items(partner: str, items: dict) -> list[str]:
 	from prm_extension.core.scope import contains
-	from prm_extension.partners import tree_nodes
+	from prm_extension.services.partners import tree_nodes
 
 	lines = frappe.get_all("Channel Partner Product Line", {"parent": partner}, pluck="item_group")
 	if not lines:
@@ -169,7 +169,7 @@ def make_deals(partners: list[str], items: dict, rng: random.Random, target: int
 	rejects or returns them; approved ones are invoiced (won) or marked lost; then their dates are
 	spread over the demo months."""
 	from prm_extension.api.deals import decide, mark_lost, register
-	from prm_extension.partners import clear_partner_cache
+	from prm_extension.services.partners import clear_partner_cache
 
 	users = _partner_users(
 		frappe.get_all("Channel Partner", {"name": ("in", partners), "status": "Active"}, pluck="name")
@@ -359,7 +359,7 @@ def make_incentives(partners: list[str], rng: random.Random) -> dict:
 		submit_claim,
 		submit_mdf_request,
 	)
-	from prm_extension.partners import clear_partner_cache
+	from prm_extension.services.partners import clear_partner_cache
 
 	co = company()
 	currency = frappe.get_cached_value("Company", co, "default_currency")
@@ -518,8 +518,8 @@ def make_announcements() -> int:
 
 
 def make_activity(partners: list[str], rng: random.Random, deals: int = 150) -> dict:
-	from prm_extension import sales_summary, summaries
-	from prm_extension.incentive_engine import refresh_all_totals
+	from prm_extension.services import summaries
+	from prm_extension.services.incentives import refresh_all_totals
 
 	items = make_items()
 	frappe.db.commit()
@@ -531,7 +531,7 @@ def make_activity(partners: list[str], rng: random.Random, deals: int = 150) -> 
 	# the dates were spread by hand: the summaries are recomputed from the documents
 	summaries.rebuild_deals()
 	summaries.rebuild_claims()
-	sales_summary.rebuild(first_date())
+	summaries.rebuild_sales(first_date())
 	refresh_all_totals()
 	frappe.db.commit()
 	return result

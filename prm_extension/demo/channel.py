@@ -343,7 +343,7 @@ def make_reservations(partners: list[str], customers: list[dict], rng: random.Ra
 		finally:
 			frappe.set_user("Administrator")
 	# Every state: expire some, release some, leave some waiting for approval.
-	from prm_extension.tasks import expire_reservations
+	from prm_extension.jobs import expire_reservations
 
 	rng.shuffle(made)
 	fifth = max(1, len(made) // 5)

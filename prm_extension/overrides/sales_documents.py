@@ -7,7 +7,9 @@
   runs before the document is written in each case;
 * on_submit: the document is listed on the registration; a Sales Invoice makes it Won with the
   invoiced amount in the deal's product lines;
-* on_cancel (Sales Invoice): the registration goes back to Approved (or Expired).
+* on_cancel (Sales Invoice): the registration goes back to Approved (or Expired);
+* Sales Invoices through a channel partner also add to (and on cancel take from) the monthly
+  partner sales summary (``services.summaries``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from frappe import _
 from frappe.utils import flt, getdate, nowdate
 
 from prm_extension.core import deals as rules
-from prm_extension.partners import tree_nodes
+from prm_extension.services import summaries
+from prm_extension.services.partners import tree_nodes
 
 
 def _customer(doc) -> str | None:
@@ -144,9 +147,21 @@ def unlink_from_deal(doc, method=None):
 			if deal.protection_until and getdate(deal.protection_until) >= getdate(nowdate())
 			else rules.EXPIRED
 		)
+		deal.check_move(rules.WON, "system", back)
 		deal.db_set({"status": back, "won_on": None, "won_amount": 0})
 		deal.add_comment(
 			"Info", _("{0} was cancelled: the registration is {1} again.").format(doc.name, _(back))
 		)
 		if back == rules.APPROVED and deal.pricing_rule:
 			frappe.db.set_value("Pricing Rule", deal.pricing_rule, "disable", 0)
+
+
+def on_submit_invoice(doc, method=None):
+	"""A submitted Sales Invoice closes the deal it sells (Won) and adds to the partner sales."""
+	link_to_deal(doc, method)
+	summaries.follow_invoice(doc, 1)
+
+
+def on_cancel_invoice(doc, method=None):
+	unlink_from_deal(doc, method)
+	summaries.follow_invoice(doc, -1)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import frappe
 
-from prm_extension.partners import partner_of
 from prm_extension.security.gate import is_partner_user
+from prm_extension.services.partners import partner_of
 
 
 def has_permission(

@@ -28,7 +28,7 @@ import frappe
 from frappe import _
 from werkzeug.exceptions import HTTPException
 
-from prm_extension.partners import MANAGER_ROLES, PARTNER_ROLES
+from prm_extension.services.partners import MANAGER_ROLES, PARTNER_ROLES
 
 APP = "prm_extension"
 

@@ -445,7 +445,6 @@ def _kind_names(kinds) -> str:
 	return _(" or ").join(names[k] for k in (dict, list) if k in kinds)
 
 
-
 def arg_title(label: str, name: str) -> str:
 	return f"{label} ({name})"
 
@@ -458,7 +457,9 @@ def json_arg(value, label: str, name: str, types: tuple = (dict,)):
 		except ValueError:
 			refuse(_("{0}: send valid JSON.").format(arg_title(label, name)))
 	if value is not None and not isinstance(value, types):
-		kinds = " / ".join({dict: _("an object"), list: _("a list"), str: _("text")}.get(t, t.__name__) for t in types)
+		kinds = " / ".join(
+			{dict: _("an object"), list: _("a list"), str: _("text")}.get(t, t.__name__) for t in types
+		)
 		refuse(_("{0}: send {1}.").format(arg_title(label, name), kinds))
 	return value
 

@@ -406,7 +406,9 @@ class TestConcurrentMDFClaims(PRMTestCase):
 				alloc = allocate(prog.name, BETA, 3000).name
 				req = self._approved_request(prog.name)
 				claims = [
-					_insert_claim(user_of(BETA), {"program": prog.name, "mdf_request": req, "actual_cost": 1000})
+					_insert_claim(
+						user_of(BETA), {"program": prog.name, "mdf_request": req, "actual_cost": 1000}
+					)
 					for _i in range(2)
 				]
 				# A write that skipped the submission rules let both wait for a decision.
@@ -523,7 +525,13 @@ class TestSalesDocumentsSubmittedInOneCall(FrappeAPITestCase):
 			si = frappe.db.get_value(
 				"Sales Invoice",
 				invoice,
-				["docstatus", "sales_partner", "prm_deal_registration", "commission_rate", "total_commission"],
+				[
+					"docstatus",
+					"sales_partner",
+					"prm_deal_registration",
+					"commission_rate",
+					"total_commission",
+				],
 				as_dict=True,
 			)
 			sales_partner = frappe.db.get_value("Channel Partner", BETA, "sales_partner")

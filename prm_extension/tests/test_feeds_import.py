@@ -9,9 +9,9 @@ import base64
 import frappe
 from frappe.utils import add_days, nowdate
 
-from prm_extension import analytics, feeds
 from prm_extension.api import feeds as feeds_api
-from prm_extension.partners import clear_partner_cache
+from prm_extension.services import analytics, feeds
+from prm_extension.services.partners import clear_partner_cache
 from prm_extension.tests.test_portal_catalog import page
 from prm_extension.tests.utils import (
 	PRMTestCase,

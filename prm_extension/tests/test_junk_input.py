@@ -178,7 +178,9 @@ class TestJunkInput(FrappeAPITestCase):
 
 	def row_counts(self) -> dict:
 		frappe.db.rollback()  # a new snapshot: the requests commit on their own connections
-		query = " union all ".join(f"select {frappe.db.escape(t)}, count(*) from `tab{t}`" for t in self.tables)
+		query = " union all ".join(
+			f"select {frappe.db.escape(t)}, count(*) from `tab{t}`" for t in self.tables
+		)
 		return dict(frappe.db.sql(query))
 
 	def snapshot(self, doctype: str, name: str) -> dict:
@@ -187,7 +189,9 @@ class TestJunkInput(FrappeAPITestCase):
 		rows = {doctype: frappe.db.sql(f"select * from `tab{doctype}` where name=%s", name, as_dict=1)}
 		for df in frappe.get_meta(doctype).get_table_fields():
 			rows[df.options] = frappe.db.sql(
-				f"select * from `tab{df.options}` where parent=%s and parenttype=%s", (name, doctype), as_dict=1
+				f"select * from `tab{df.options}` where parent=%s and parenttype=%s",
+				(name, doctype),
+				as_dict=1,
 			)
 		return rows
 
@@ -199,9 +203,7 @@ class TestJunkInput(FrappeAPITestCase):
 			elif table == doctype:
 				frappe.db.sql(f"delete from `tab{table}` where name=%s", name)
 			else:
-				frappe.db.sql(
-					f"delete from `tab{table}` where parent=%s and parenttype=%s", (name, doctype)
-				)
+				frappe.db.sql(f"delete from `tab{table}` where parent=%s and parenttype=%s", (name, doctype))
 			for row in rows:
 				columns = ", ".join(f"`{c}`" for c in row)
 				marks = ", ".join(["%s"] * len(row))
@@ -251,12 +253,18 @@ class TestJunkInput(FrappeAPITestCase):
 		filters = {"docstatus": 0} if doctype.is_submittable else {}
 		frappe.set_user(user)
 		try:
-			names = frappe.get_list(doctype.name, filters=filters, pluck="name", limit=1, order_by="creation asc")
+			names = frappe.get_list(
+				doctype.name, filters=filters, pluck="name", limit=1, order_by="creation asc"
+			)
 		except frappe.PermissionError:
 			names = []
 		finally:
 			frappe.set_user("Administrator")
-		return (names or frappe.get_all(doctype.name, filters=filters, pluck="name", limit=1, order_by="creation asc") or [None])[0]
+		return (
+			names
+			or frappe.get_all(doctype.name, filters=filters, pluck="name", limit=1, order_by="creation asc")
+			or [None]
+		)[0]
 
 	def sweep_doctype(self, doctype: dict, user: str):
 		name = self.existing(doctype, user)
@@ -355,7 +363,9 @@ class TestJunkInput(FrappeAPITestCase):
 		for line in self.server_errors[:40] + self.partial_writes[:20]:
 			print("  ", line[:300])
 		with open(frappe.get_site_path("logs", "junk_input_sweep.json"), "w") as f:
-			json.dump({"server_errors": self.server_errors, "partial_writes": self.partial_writes}, f, indent=1)
+			json.dump(
+				{"server_errors": self.server_errors, "partial_writes": self.partial_writes}, f, indent=1
+			)
 		self.assertEqual(len(self.server_errors), 0, "\n".join(self.server_errors[:20]))
 		self.assertEqual(len(self.partial_writes), 0, "\n".join(self.partial_writes[:20]))
 

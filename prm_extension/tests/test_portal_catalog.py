@@ -8,7 +8,7 @@ from frappe.utils import add_days, nowdate, set_request
 from frappe.website.serve import get_response
 
 from prm_extension.api import catalog as catalog_api
-from prm_extension.partners import clear_partner_cache
+from prm_extension.services.partners import clear_partner_cache
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	as_user,

@@ -8,8 +8,9 @@ from frappe.utils import add_days, nowdate
 
 from prm_extension.api import portal
 from prm_extension.api.deals import decide
-from prm_extension.partners import clear_partner_cache, partner_of
 from prm_extension.prm.doctype.partner_announcement.test_partner_announcement import announce
+from prm_extension.services import home
+from prm_extension.services.partners import clear_partner_cache, partner_of
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	allocate,
@@ -94,12 +95,12 @@ class TestPortalHomeTeam(PRMTestCase):
 		self.assertEqual(figures["claims_awaiting"], 1)
 		# the fast counts equal what frappe.get_list returns, for the partner and for a manager
 		self.assertEqual(
-			as_user(self.user, portal._home_figures, self.partner),
-			as_user(self.user, portal._home_figures_listed, self.partner),
+			as_user(self.user, home.counted_home_figures, self.partner),
+			as_user(self.user, home.listed_home_figures, self.partner),
 		)
 		self.assertEqual(
-			as_user("Administrator", portal._home_figures, None),
-			as_user("Administrator", portal._home_figures_listed, None),
+			as_user("Administrator", home.counted_home_figures, None),
+			as_user("Administrator", home.listed_home_figures, None),
 		)
 		# a manager restricted by a User Permission to this partner counts as get_list does
 		email = f"prm-home-mgr-{frappe.generate_hash(length=6)}@example.com"
@@ -127,7 +128,7 @@ class TestPortalHomeTeam(PRMTestCase):
 		).insert(ignore_permissions=True)
 		with self.assertRaises(frappe.PermissionError):
 			as_user(email, portal.home_figures)
-		figures = as_user(email, portal.cached_home_figures)  # the counts alone check read permission too
+		figures = as_user(email, home.cached_home_figures)  # the counts alone check read permission too
 		self.assertEqual(
 			(figures["deals_awaiting"], figures["claims_awaiting"], figures["expiring"], figures["pipeline"]),
 			(0, 0, [], []),

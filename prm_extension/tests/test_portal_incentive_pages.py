@@ -53,7 +53,7 @@ class TestIncentivePages(PRMTestCase):
 
 		from frappe.utils import formatdate
 
-		from prm_extension.portal import date
+		from prm_extension.services.formatting import date
 
 		frappe.local.prm_dates = None  # as a new request starts
 		for value in (
@@ -75,7 +75,7 @@ class TestIncentivePages(PRMTestCase):
 	def test_money_formats_as_frappe_does(self):
 		from frappe.utils import fmt_money
 
-		from prm_extension.portal import money
+		from prm_extension.services.formatting import money
 
 		for currency in ("USD", "EUR", "INR", "JPY", None):
 			for value in (0, -1.5, 1234.5, 1234567.891, 0.005):

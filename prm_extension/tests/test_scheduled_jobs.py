@@ -22,10 +22,11 @@ import frappe
 from frappe.realtime import clear_realtime_log
 from frappe.utils import CallbackManager, add_days, now, nowdate
 
-from prm_extension import tasks, tier_engine
+from prm_extension import jobs as jobs
 from prm_extension.api.deals import decide
 from prm_extension.prm.doctype.deal_registration.deal_registration import DealRegistration
 from prm_extension.prm.doctype.incentive_claim.incentive_claim import IncentiveClaim
+from prm_extension.services import tiers as tiers
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	allocate,
@@ -311,7 +312,7 @@ class TestDealExpiry(JobCase):
 	(checked locally, not committed: the refused closes add Error Log rows on the second run)."""
 
 	def make_fixture(self):
-		tasks.expire_deals()  # registrations of the site already due are not this test's
+		jobs.expire_deals()  # registrations of the site already due are not this test's
 		self.deals = []
 		for days_past in (4, 3, 2, 1, -30):  # the last one is still protected
 			doc = register_as(user_of(GAMMA), make_customer().name)  # Gold: a 5 % deal discount
@@ -323,7 +324,7 @@ class TestDealExpiry(JobCase):
 		self.assertTrue(all(self.rows("Deal Registration", self.deals, ["pricing_rule"])))
 
 	def run_job(self):
-		return tasks.expire_deals(batch_size=2)
+		return jobs.expire_deals(batch_size=2)
 
 	def state(self):
 		deals = self.rows("Deal Registration", self.deals)
@@ -356,7 +357,7 @@ class TestDealExpiry(JobCase):
 		notified = [
 			json.loads(kwargs)
 			for method, kwargs in snap["jobs handed on"]
-			if method == "prm_extension.deal_engine.send_status_notifications"
+			if method == "prm_extension.services.deals.send_status_notifications"
 		]
 		self.assertEqual(
 			sorted((n["registration"], n["status"]) for n in notified),
@@ -386,7 +387,7 @@ class TestReservationExpiry(JobCase):
 	sets ``modified`` of the expired reservations again fails it on the reservations' rows)."""
 
 	def make_fixture(self):
-		tasks.expire_reservations()  # reservations of the site already due are not this test's
+		jobs.expire_reservations()  # reservations of the site already due are not this test's
 		self.reservations = []
 		for days_past in (4, 3, 2, 1, -10):  # the last one runs on
 			res = reserve_as(user_of(BETA), make_customer().name)
@@ -394,7 +395,7 @@ class TestReservationExpiry(JobCase):
 			self.reservations.append(res.name)
 
 	def run_job(self):
-		return tasks.expire_reservations(batch_size=2)
+		return jobs.expire_reservations(batch_size=2)
 
 	def state(self):
 		return {"reservations": self.rows("Account Reservation", self.reservations)}
@@ -463,7 +464,7 @@ class TestProgramClaims(JobCase):
 			frappe.db.set_value("Deal Registration", deal.name, "won_on", add_days(nowdate(), -5))
 
 	def run_job(self):
-		return tasks.compute_program_claims(self.program, batch_size=2)
+		return jobs.compute_program_claims(self.program, batch_size=2)
 
 	def state(self):
 		claims = frappe.get_all(
@@ -542,7 +543,7 @@ class TestTierEvaluation(JobCase):
 		self.batch_size = position - 1
 
 	def run_job(self):
-		return tier_engine.run_evaluation(batch_size=self.batch_size)
+		return tiers.run_evaluation(batch_size=self.batch_size)
 
 	def state(self):
 		return {
@@ -577,9 +578,9 @@ class TestTierEvaluation(JobCase):
 	@contextmanager
 	def injection(self, victim, exc):
 		with patch.object(
-			tier_engine,
+			tiers,
 			"record",  # the proposal is written
-			fails_after(tier_engine.record, lambda proposal: proposal["channel_partner"], victim, exc),
+			fails_after(tiers.record, lambda proposal: proposal["channel_partner"], victim, exc),
 		):
 			yield
 

@@ -8,7 +8,7 @@ import jinja2
 from frappe.utils import set_request
 from frappe.utils.jinja import get_jenv
 
-from prm_extension import templating
+from prm_extension.portal import templating
 from prm_extension.tests.test_portal_catalog import page
 from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_partner, user_of
 
@@ -34,7 +34,13 @@ class TestCompiledTemplates(PRMTestCase):
 		frappe.local.jenv = None
 		templating.keep_compiled_templates()
 		self.assertIsNone(frappe.local.jenv)
+		for other in ("/login", "/me", "/orders", "/app/customer"):  # other apps' pages: as Frappe makes them
+			set_request(method="GET", path=other)
+			frappe.local.jenv = None
+			templating.keep_compiled_templates()
+			self.assertIsNot(get_jenv().bytecode_cache, templating.CACHE, other)
 		set_request(method="GET", path="/partner")
+		frappe.local.jenv = None
 		templating.keep_compiled_templates()
 		self.assertIs(get_jenv().bytecode_cache, templating.CACHE)
 		status, html_one = page("/partner", user_of(one.name))
@@ -74,7 +80,7 @@ class TestPortalPageRenderer(PRMTestCase):
 	def test_the_app_pages_and_only_them(self):
 		from frappe.website.page_renderers.template_page import TemplatePage
 
-		from prm_extension.portal_page import PortalPage
+		from prm_extension.portal.renderer import PortalPage
 
 		for path in ("/partner", "/partner/deals", "/partner/deals/DR-NOPE-1", "/become-a-partner"):
 			self.assertIsInstance(self.resolve(path), PortalPage, path)
@@ -123,7 +129,7 @@ class TestWebsiteRoutes(PRMTestCase):
 	def both(self, path):
 		from frappe.website.path_resolver import resolve_path as frappe_resolve
 
-		from prm_extension.website_routes import resolve_path as ours
+		from prm_extension.portal.routes import resolve_path as ours
 
 		out = []
 		for resolve in (frappe_resolve, ours):
@@ -159,7 +165,7 @@ class TestWebsiteRoutes(PRMTestCase):
 			self.assertEqual(frappe_answer, our_answer, path)
 		self.assertEqual(self.both("partner/deals/DR-9")[1][:2], ("partner/deal", {"name": "DR-9"}))
 		# the defaults a rule carries are the request's own copy, not the kept map's
-		from prm_extension.website_routes import resolve_path
+		from prm_extension.portal.routes import resolve_path
 
 		set_request(method="GET", path="/orders/SO-1")
 		frappe.local.form_dict = frappe._dict()
@@ -168,7 +174,7 @@ class TestWebsiteRoutes(PRMTestCase):
 		self.assertEqual(self.both("orders/SO-2")[1][1]["parents"], [{"label": "Orders", "route": "orders"}])
 
 	def test_the_map_is_built_once_and_again_when_the_rules_change(self):
-		from prm_extension import website_routes
+		from prm_extension.portal import routes as website_routes
 
 		rules = [{"from_route": "/prm-x/<name>", "to_route": "prm-x"}]
 		first = website_routes.route_map(rules)
@@ -186,10 +192,42 @@ class TestWebsiteRoutes(PRMTestCase):
 		)
 		self.assertEqual(frappe.local.form_dict.name, "7")
 
+	def test_other_apps_paths_are_resolved_as_without_the_app(self):
+		from frappe.tests.utils import patch_hooks
+
+		from prm_extension.portal import routes
+
+		self.assertTrue(
+			routes.is_app_route("partner/deals/DR-1") and routes.is_app_route("/become-a-partner")
+		)
+		self.assertFalse(routes.is_app_route("partners") or routes.is_app_route("orders/SO-1"))
+		# Frappe's own resolution for them: no route map of this app is built
+		routes.route_map([])  # the cache may hold maps of earlier tests: count from here
+		kept = routes.compiled_maps()
+		for path in ("orders/SO-1", "me", "login", "no/such/page", "partners"):
+			frappe_answer, our_answer = self.both(path)
+			self.assertEqual(frappe_answer, our_answer, path)
+		self.assertEqual(routes.compiled_maps(), kept)
+		# another app's resolver keeps its answers, whichever of the two handlers Frappe calls last
+		hooks = {"website_path_resolver": ["prm_extension.tests.test_templating.other_resolver", routes.HOOK]}
+		with patch_hooks(hooks):
+			set_request(method="GET", path="/elsewhere/7")
+			self.assertEqual(routes.resolve_path("elsewhere/7"), "other-app-page")
+			set_request(method="GET", path="/partner/deals/DR-7")
+			frappe.local.form_dict = frappe._dict()
+			self.assertEqual(routes.resolve_path("partner/deals/DR-7"), "partner/deal")
+
 	def test_the_portal_is_served_through_the_hook(self):
-		self.assertIn("prm_extension.website_routes.resolve_path", frappe.get_hooks("website_path_resolver"))
+		self.assertIn("prm_extension.portal.routes.resolve_path", frappe.get_hooks("website_path_resolver"))
 		ensure_channel()
 		partner = make_partner(f"PRM Route {frappe.generate_hash(length=5)}")
 		status, html = page("/partner/deals/DR-NOPE-404", user_of(partner.name))
 		self.assertEqual(status, 404)
 		self.assertNotIn("Traceback", html)
+
+
+def other_resolver(path: str) -> str:
+	"""A second app's ``website_path_resolver`` (for the test above)."""
+	from frappe.website.path_resolver import resolve_path
+
+	return "other-app-page" if path.startswith("elsewhere/") else resolve_path(path)

@@ -9,10 +9,10 @@ from decimal import Decimal
 import frappe
 from frappe.utils import add_days, add_months, nowdate
 
-from prm_extension import tier_engine
 from prm_extension.api import tiers as tiers_api
 from prm_extension.api.deals import decide
-from prm_extension.partners import clear_partner_cache
+from prm_extension.services import tiers as tiers
+from prm_extension.services.partners import clear_partner_cache
 from prm_extension.tests.test_portal_catalog import page
 from prm_extension.tests.utils import (
 	PRMTestCase,
@@ -94,17 +94,17 @@ class TestTierEvaluation(PRMTestCase):
 		doc = frappe.get_doc("Channel Partner", partner)
 		doc.append("certifications", {"certification": "Expired", "valid_until": add_days(nowdate(), -1)})
 		doc.save()
-		start, end = tier_engine.window()
+		start, end = tiers.window()
 		self.assertEqual(str(start), add_months(nowdate(), -12))
-		m = tier_engine.measures([partner], start, end)[partner]
+		m = tiers.measures([partner], start, end)[partner]
 		self.assertEqual((m.revenue, m.won_deals, m.certifications), (Decimal("11000"), 2, 1))
 
 	def test_promotion_is_proposed_once_and_approval_sets_the_tier(self):
 		partner = self.partner
 		self._qualify_for_gold(partner)
-		counts = tier_engine.run_evaluation()
+		counts = tiers.run_evaluation()
 		self.assertGreaterEqual(counts["Promotion"], 1)
-		tier_engine.run_evaluation()  # a rerun refreshes the open proposal
+		tiers.run_evaluation()  # a rerun refreshes the open proposal
 		reviews = frappe.get_all(
 			"Partner Tier Review",
 			filters={"channel_partner": partner},
@@ -134,14 +134,14 @@ class TestTierEvaluation(PRMTestCase):
 		with self.assertRaises(frappe.ValidationError):
 			doc.save()
 		# now Gold and still qualifying: nothing more to review
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		self.assertEqual(
 			frappe.db.count("Partner Tier Review", {"channel_partner": partner, "status": "Proposed"}), 0
 		)
 
 	def test_demotion_and_withdrawal(self):
 		partner = make_partner(f"PRM Tier Gold {frappe.generate_hash(length=6)}", tier=GOLD).name
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		review = frappe.get_value(
 			"Partner Tier Review",
 			{"channel_partner": partner, "status": "Proposed"},
@@ -150,14 +150,14 @@ class TestTierEvaluation(PRMTestCase):
 		)
 		self.assertEqual((review.proposed_tier, review.direction), (SILVER, "Demotion"))
 		self._qualify_for_gold(partner)
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		self.assertEqual(frappe.db.get_value("Partner Tier Review", review.name, "status"), "Withdrawn")
 		self.assertEqual(frappe.db.get_value("Channel Partner", partner, "tier"), GOLD)
 
 	def test_who_decides(self):
 		partner = self.partner
 		self._qualify_for_gold(partner)
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		name = frappe.db.get_value("Partner Tier Review", {"channel_partner": partner, "status": "Proposed"})
 		with self.assertRaises(frappe.PermissionError):
 			as_user(user_of(partner), tiers_api.decide, name, True)
@@ -176,9 +176,9 @@ class TestTierEvaluation(PRMTestCase):
 		customer = make_customer().name
 		make_invoice(customer, [("PRM-SRV-100", 4, 1000)], partner=partner)
 		won_deal(partner)
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		other = make_partner(f"PRM Tier Other {frappe.generate_hash(length=6)}", tier=GOLD).name
-		tier_engine.run_evaluation()
+		tiers.run_evaluation()
 		self.assertTrue(frappe.db.exists("Partner Tier Review", {"channel_partner": other}))
 		user = user_of(partner, "user")
 		progress = as_user(user, tiers_api.my_progress)

@@ -4,6 +4,8 @@ import frappe
 from frappe.utils import add_days, getdate, nowdate
 
 from prm_extension.api import warranty as api
+from prm_extension.security import permissions
+from prm_extension.services import warranty as service
 from prm_extension.tests.utils import PRMTestCase, company, ensure_channel, make_customer, user_of
 
 ALPHA, BETA = "PRM Test Alpha", "PRM Test Beta"
@@ -160,7 +162,7 @@ class TestWarrantyPortal(PRMTestCase):
 		claim.status = "Closed"
 		claim.resolution_details = "Fan replaced."
 		claim.save()
-		rows = self.as_user(ALPHA, api.list_claims)
+		rows = self.as_user(ALPHA, service.list_claims)
 		mine = next(r for r in rows if r.name == claim.name)
 		self.assertEqual((mine.status, mine.resolution), ("Closed", "Fan replaced."))
 		# Missing text; another partner's or unknown serial
@@ -176,13 +178,13 @@ class TestWarrantyPortal(PRMTestCase):
 		serial = make_serial()
 		self.register(ALPHA, serial.name, self.alpha_customer)
 		claim = self.as_user(ALPHA, api.file_claim, serial.name, "Does not boot")
-		alpha_serials = {r.serial_no for r in self.as_user(ALPHA, api.list_serials, 0, 500)}
+		alpha_serials = {r.serial_no for r in self.as_user(ALPHA, service.list_serials, 0, 500)}
 		self.assertIn(serial.name, alpha_serials)
-		self.assertIn(claim.name, {r.name for r in self.as_user(ALPHA, api.list_claims, 0, 500)})
-		self.assertNotIn(serial.name, {r.serial_no for r in self.as_user(BETA, api.list_serials, 0, 500)})
-		self.assertNotIn(claim.name, {r.name for r in self.as_user(BETA, api.list_claims, 0, 500)})
+		self.assertIn(claim.name, {r.name for r in self.as_user(ALPHA, service.list_claims, 0, 500)})
+		self.assertNotIn(serial.name, {r.serial_no for r in self.as_user(BETA, service.list_serials, 0, 500)})
+		self.assertNotIn(claim.name, {r.name for r in self.as_user(BETA, service.list_claims, 0, 500)})
 		# Managers see every registration.
-		self.assertIn(serial.name, {r.serial_no for r in api.list_serials(0, 500)})
+		self.assertIn(serial.name, {r.serial_no for r in service.list_serials(0, 500)})
 
 	def test_document_permissions_for_partner_users(self):
 		"""Without role permissions partners get nothing; with them (granted by a manager in the Role
@@ -234,14 +236,16 @@ class TestWarrantyPortal(PRMTestCase):
 				frappe.clear_cache(doctype=doctype)
 
 	def test_desk_users_unrestricted(self):
-		from prm_extension.permissions import UNRESTRICTED, partner_scope
+		from prm_extension.security.permissions import UNRESTRICTED, partner_scope
 
 		self.assertIs(partner_scope("Administrator"), UNRESTRICTED)
-		self.assertEqual(api.serial_no_query("Administrator"), "")
-		self.assertEqual(api.warranty_claim_query("Administrator"), "")
-		self.assertIn("PRM Test Alpha", api.warranty_claim_query(user_of(ALPHA)))
+		self.assertEqual(permissions.serial_no_query("Administrator"), "")
+		self.assertEqual(permissions.warranty_claim_query("Administrator"), "")
+		self.assertIn("PRM Test Alpha", permissions.warranty_claim_query(user_of(ALPHA)))
 		self.assertIsNone(
-			api.serial_no_has_permission(frappe._dict(prm_channel_partner=None), "read", "Administrator")
+			permissions.serial_no_has_permission(
+				frappe._dict(prm_channel_partner=None), "read", "Administrator"
+			)
 		)
 
 	def test_customer_search_offers_own_customers_only(self):
@@ -250,8 +254,8 @@ class TestWarrantyPortal(PRMTestCase):
 		found = self.as_user(ALPHA, api.search_customers, own[-6:])
 		self.assertIn(self.alpha_customer, [r["name"] for r in found])
 		self.assertEqual(self.as_user(ALPHA, api.search_customers, other[-6:]), [])
-		self.assertTrue(api.is_partner_customer(ALPHA, self.alpha_customer))
-		self.assertFalse(api.is_partner_customer(ALPHA, self.beta_customer))
-		self.assertIn(self.alpha_customer, [r.name for r in api.partner_customers(ALPHA)])
+		self.assertTrue(service.is_partner_customer(ALPHA, self.alpha_customer))
+		self.assertFalse(service.is_partner_customer(ALPHA, self.beta_customer))
+		self.assertIn(self.alpha_customer, [r.name for r in service.partner_customers(ALPHA)])
 		with self.assertRaises(frappe.ValidationError):
 			self.register(ALPHA, make_serial().name, self.beta_customer)

@@ -306,7 +306,7 @@ def make_invoice(customer: str, items, partner: str | None = None, posting_date=
 def as_user(user: str, fn, *args, **kwargs):
 	"""Call ``fn`` as ``user`` (a real website or desk user), with the partner memo reset before and
 	after, and the previous user restored whatever happens."""
-	from prm_extension.partners import clear_partner_cache
+	from prm_extension.services.partners import clear_partner_cache
 
 	current = frappe.session.user
 	frappe.set_user(user)

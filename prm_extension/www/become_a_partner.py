@@ -3,7 +3,7 @@
 import frappe
 from frappe import _
 
-from prm_extension.api.applications import LIMITS, PARTNER_TYPES, product_line_options, territory_options
+from prm_extension.services.applications import LIMITS, PARTNER_TYPES, product_line_options, territory_options
 
 no_cache = 1
 

@@ -3,7 +3,7 @@ reserve it.") as their reason; give them the sentence of a granted reservation."
 
 import frappe
 
-from prm_extension.reasons import explain
+from prm_extension.services.reasons import explain
 
 
 def execute():

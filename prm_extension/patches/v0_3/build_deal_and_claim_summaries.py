@@ -5,7 +5,7 @@ import frappe
 
 
 def execute():
-	from prm_extension.summaries import enqueue_rebuild
+	from prm_extension.services.summaries import enqueue_rebuild
 
 	if frappe.db.sql("select 1 from `tabDeal Registration` where submitted_on is not null limit 1"):
 		enqueue_rebuild("deals")

@@ -7,7 +7,7 @@ import frappe
 def execute():
 	if frappe.db.count("Fund Allocation"):
 		frappe.enqueue(
-			"prm_extension.incentive_engine.refresh_all_totals",
+			"prm_extension.services.incentives.refresh_all_totals",
 			queue="long",
 			timeout=3600,
 			job_id="prm_fund_allocation_totals",

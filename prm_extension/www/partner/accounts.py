@@ -3,7 +3,8 @@
 import frappe
 from frappe import _
 
-from prm_extension.portal import page_number, portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services.formatting import page_number
 
 no_cache = 1
 PAGE_LENGTH = 20

@@ -11,9 +11,9 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, flt, fmt_money, formatdate, get_datetime, nowdate
 
-from prm_extension import catalog
-from prm_extension.partners import tree_nodes
-from prm_extension.portal import portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import catalog
+from prm_extension.services.partners import tree_nodes
 
 no_cache = 1
 NEW = "new"

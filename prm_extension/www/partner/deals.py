@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import fmt_money, formatdate
 
-from prm_extension.portal import like_pattern, portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services.formatting import like_pattern
 
 no_cache = 1
 PAGE_LENGTH = 20

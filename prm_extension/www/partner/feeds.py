@@ -8,7 +8,8 @@ from frappe import _
 from frappe.utils import format_datetime, formatdate
 
 from prm_extension.core.feeds import COLUMNS
-from prm_extension.portal import page_number, portal_sidebar, require_portal_user, status_class
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services.formatting import page_number, status_class
 
 no_cache = 1
 PAGE_LENGTH = 20

@@ -14,9 +14,10 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, flt, formatdate, get_datetime, nowdate
 
-from prm_extension import incentive_engine as engine
-from prm_extension.portal import money, period_text, portal_sidebar, require_portal_user, status_class
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
 from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
+from prm_extension.services import incentives as service
+from prm_extension.services.formatting import money, period_text, status_class
 from prm_extension.www.partner.incentives import MDF, programs_by_name
 
 no_cache = 1
@@ -69,13 +70,13 @@ def open_allocations(partner: str | None, program_type: str | None = None, mdf: 
 		limit_page_length=500,
 	)
 	programs = programs_by_name([r.program for r in rows])  # Active programs only
-	balances = engine.balances_for([r.name for r in rows if r.program in programs])  # stored totals
+	balances = service.balances_for([r.name for r in rows if r.program in programs])  # stored totals
 	out = []
 	for r in rows:
 		if r.program not in programs:
 			continue
-		doc, facts = engine.program(r.program)
-		if engine.eligibility_problem(facts, partner):
+		doc, facts = service.program(r.program)
+		if service.eligibility_problem(facts, partner):
 			continue
 		bal = balances[r.name]
 		if bal.expired:

@@ -8,17 +8,11 @@ from urllib.parse import urlencode
 import frappe
 from frappe import _
 
-from prm_extension.incentive_engine import open_programs
-from prm_extension.partners import is_manager
-from prm_extension.portal import date as portal_date
-from prm_extension.portal import (
-	money,
-	page_number,
-	period_text,
-	portal_sidebar,
-	require_portal_user,
-	status_class,
-)
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services.formatting import date as portal_date
+from prm_extension.services.formatting import money, page_number, period_text, status_class
+from prm_extension.services.incentives import allocation_balances, open_programs
+from prm_extension.services.partners import is_manager
 
 no_cache = 1
 PAGE_LENGTH = 20
@@ -31,14 +25,12 @@ CLAIM_STATUSES = ("Draft", "Submitted", "Approved", "Partially Approved", "Rejec
 
 
 def partner_balances(partner: str | None, page: int = 1) -> list[dict]:
-	"""One page of the partner's allocations with their balances (``api.incentives.balances``;
+	"""One page of the partner's allocations with their balances (``services.incentives``;
 	one row more than a page, to know there is a next one), plus program type and claim
 	deadline."""
-	from prm_extension.api.incentives import balances
-
 	if not partner:
 		return []
-	rows = balances(partner, start=(page - 1) * PAGE_LENGTH, page_length=PAGE_LENGTH + 1)
+	rows = allocation_balances(partner, start=(page - 1) * PAGE_LENGTH, page_length=PAGE_LENGTH + 1)
 	meta = (
 		{
 			a.name: a
@@ -100,7 +92,7 @@ def programs_by_name(names) -> dict:
 
 def usable_programs(partner: str | None) -> list[dict]:
 	"""Active programs the partner is eligible for, with whether it has an allocation in them."""
-	from prm_extension.promotions import eligible_programs
+	from prm_extension.services.promotions import eligible_programs
 
 	return eligible_programs(partner)
 

@@ -7,9 +7,9 @@ import frappe
 from frappe import _
 from frappe.utils import fmt_money, formatdate, get_first_day
 
-from prm_extension import announcements
-from prm_extension.api.portal import EXPIRY_WINDOW_DAYS, cached_home_figures
-from prm_extension.portal import portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import announcements
+from prm_extension.services.home import EXPIRY_WINDOW_DAYS, cached_home_figures
 
 no_cache = 1
 LATEST = 5
@@ -41,7 +41,7 @@ def latest_announcements(limit: int = LATEST) -> list[dict]:
 
 
 def tier_context(partner: str) -> frappe._dict:
-	from prm_extension.tier_engine import partner_progress
+	from prm_extension.services.tiers import partner_progress
 
 	p = partner_progress(partner)
 	labels = {
@@ -75,7 +75,7 @@ def tier_context(partner: str) -> frappe._dict:
 def performance_context(partner: str) -> frappe._dict:
 	"""The partner's own channel figures over the last 12 months: the dashboards' queries with the
 	scope fixed to the partner (revenue, never the vendor's cost or margin)."""
-	from prm_extension import analytics
+	from prm_extension.services import analytics
 
 	scope = analytics.Scope.from_filters({}, partner=partner)
 	deals = analytics.pipeline_total(scope)

@@ -10,8 +10,9 @@ from frappe import _
 from frappe.utils import formatdate
 from frappe.utils.html_utils import sanitize_html
 
-from prm_extension import announcements
-from prm_extension.portal import html_to_text, page_number, portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import announcements
+from prm_extension.services.formatting import html_to_text, page_number
 
 no_cache = 1
 PAGE_LENGTH = 20

@@ -10,8 +10,9 @@ import frappe
 from frappe import _
 from frappe.utils.html_utils import sanitize_html
 
-from prm_extension import catalog
-from prm_extension.portal import html_to_text, money, page_number, portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import catalog
+from prm_extension.services.formatting import html_to_text, money, page_number
 
 no_cache = 1
 EXCERPT = 160

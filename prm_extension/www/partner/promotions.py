@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from frappe import _
 
-from prm_extension import promotions
-from prm_extension.portal import portal_sidebar, require_portal_user
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import promotions
 
 no_cache = 1
 

@@ -1,5 +1,5 @@
 """Partner portal: warranty — register the serial numbers the partner sold, file warranty claims
-and follow them. Reads go through ``prm_extension.api.warranty`` (the partner scope)."""
+and follow them. Reads go through ``services.warranty`` (the partner scope)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from urllib.parse import urlencode
 import frappe
 from frappe import _
 
-from prm_extension.api import warranty as api
-from prm_extension.portal import page_number, portal_sidebar, require_portal_user, status_class
+from prm_extension.portal.pages import portal_sidebar, require_portal_user
+from prm_extension.services import warranty as service
+from prm_extension.services.formatting import page_number, status_class
 
 no_cache = 1
 PAGE_LENGTH = 20
@@ -21,7 +22,7 @@ def get_context(context):
 	args = frappe.form_dict
 	query = args.get("q") if isinstance(args.get("q"), str) else ""
 	query = " ".join(query.split())[:MAX_QUERY]
-	claim_status = args.get("claim_status") if args.get("claim_status") in api.CLAIM_STATUSES else None
+	claim_status = args.get("claim_status") if args.get("claim_status") in service.CLAIM_STATUSES else None
 	serial_page = page_number(args.get("serial_page"))
 	claim_page = page_number(args.get("claim_page"))
 	state = {"q": query, "claim_status": claim_status, "serial_page": serial_page, "claim_page": claim_page}
@@ -31,8 +32,8 @@ def get_context(context):
 		kept = {k: v for k, v in params.items() if v and not (k.endswith("_page") and v == 1)}
 		return "/partner/warranty" + ("?" + urlencode(kept) if kept else "") + f"#{anchor}"
 
-	serials = api.list_serials((serial_page - 1) * PAGE_LENGTH, PAGE_LENGTH + 1, query)
-	claims = api.list_claims((claim_page - 1) * PAGE_LENGTH, PAGE_LENGTH + 1, claim_status)
+	serials = service.list_serials((serial_page - 1) * PAGE_LENGTH, PAGE_LENGTH + 1, query)
+	claims = service.list_claims((claim_page - 1) * PAGE_LENGTH, PAGE_LENGTH + 1, claim_status)
 	for s in serials:
 		s.status_class = status_class(s.status)
 	for c in claims:
@@ -49,14 +50,14 @@ def get_context(context):
 		(_("All"), url("prm-wclaims", claim_status=None, claim_page=1), not claim_status)
 	] + [
 		(_(s), url("prm-wclaims", claim_status=s, claim_page=1), claim_status == s)
-		for s in api.CLAIM_STATUSES
+		for s in service.CLAIM_STATUSES
 	]
 	context.query = query
 	context.claim_status = claim_status
 	context.partner = partner
 	context.partner_status = frappe.db.get_value("Channel Partner", partner, "status") if partner else None
 	context.can_act = bool(partner) and context.partner_status == "Active"
-	context.customers = api.partner_customers(partner) if context.can_act else []
+	context.customers = service.partner_customers(partner) if context.can_act else []
 	context.today = frappe.utils.nowdate()
 	context.title = _("Warranty")
 	context.show_sidebar = True

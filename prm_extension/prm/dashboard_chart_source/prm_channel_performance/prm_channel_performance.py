@@ -4,9 +4,8 @@ as the Channel Pipeline and Partner Scorecard reports), for PRM Managers."""
 import frappe
 from frappe import _
 
-from prm_extension import analytics
-from prm_extension.api.dashboard import _manager_scope
 from prm_extension.security import payload
+from prm_extension.services import analytics
 
 METRICS = ("Revenue and Margin", "Pipeline", "Won", "Sell-Through", "Conflicts", "Incentive Spend")
 TOP = 10
@@ -30,7 +29,7 @@ def get(
 	group_by = f.pop("group_by", None) or "Partner"
 	if metric not in METRICS:
 		frappe.throw(_("Metric must be one of: {0}").format(", ".join(METRICS)))
-	scope = _manager_scope(f, f.get("period") or "Last 12 Months")
+	scope = analytics.manager_scope(f, f.get("period") or "Last 12 Months")
 	if metric == "Revenue and Margin":
 		rows = analytics.sales_by(scope, group_by, limit=TOP)
 		return _chart(rows, {_("Revenue"): "revenue", _("Gross Margin"): "margin"})

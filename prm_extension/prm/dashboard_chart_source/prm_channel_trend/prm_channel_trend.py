@@ -3,9 +3,8 @@
 import frappe
 from frappe import _
 
-from prm_extension import analytics
-from prm_extension.api.dashboard import _manager_scope
 from prm_extension.security import payload
+from prm_extension.services import analytics
 
 
 @frappe.whitelist()
@@ -22,7 +21,7 @@ def get(
 	heatmap_year=None,
 ) -> dict:
 	f = frappe._dict(payload.json_arg(filters, _("Filters"), "filters") or {})
-	scope = _manager_scope(f, f.get("period") or "Last 12 Months")
+	scope = analytics.manager_scope(f, f.get("period") or "Last 12 Months")
 	data = analytics.monthly(scope)
 	return {
 		"labels": data["months"],

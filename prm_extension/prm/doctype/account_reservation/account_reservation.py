@@ -11,7 +11,6 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, nowdate
 
-from prm_extension import reservation_engine as engine
 from prm_extension.core.reservations import (
 	ACTIVE,
 	LIVE_STATUSES,
@@ -24,9 +23,11 @@ from prm_extension.core.reservations import (
 	expiry_for,
 	transition_allowed,
 )
-from prm_extension.partners import is_manager, partner_of, tier_settings
-from prm_extension.reasons import explain
 from prm_extension.security.fields import PartnerWritable
+from prm_extension.services import live
+from prm_extension.services import reservations as service
+from prm_extension.services.partners import is_manager, partner_of, tier_settings
+from prm_extension.services.reasons import explain
 
 
 class ReservationRefused(frappe.ValidationError):
@@ -134,6 +135,9 @@ class AccountReservation(PartnerWritable, Document):
 				after_commit=True,
 			)
 
+	def on_change(self):
+		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
+
 	def on_trash(self):
 		if self.status in LIVE_STATUSES and not is_manager():
 			frappe.throw(_("Release the reservation instead of deleting it."))
@@ -184,7 +188,7 @@ class AccountReservation(PartnerWritable, Document):
 				)
 
 	def apply_rules(self, actor: str):
-		decision, row = engine.evaluate(
+		decision, row = service.evaluate(
 			self.channel_partner,
 			self.customer,
 			self.scope_territory,

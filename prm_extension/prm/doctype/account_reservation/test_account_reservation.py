@@ -7,8 +7,8 @@ from datetime import timedelta
 import frappe
 from frappe.utils import add_days, getdate, nowdate
 
+from prm_extension.jobs import expire_reservations
 from prm_extension.prm.doctype.account_reservation.account_reservation import ReservationRefused
-from prm_extension.tasks import expire_reservations
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	change_settings,

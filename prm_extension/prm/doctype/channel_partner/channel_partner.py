@@ -11,7 +11,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import validate_email_address
 
-from prm_extension.partners import PARTNER_ROLES, clear_partner_cache
+from prm_extension.services.partners import PARTNER_ROLES, clear_partner_cache
 
 STATUS_FLOW = {
 	"Applicant": {"Active", "Terminated"},
@@ -56,7 +56,7 @@ class ChannelPartner(Document):
 	# end: auto-generated types
 
 	def validate(self):
-		from prm_extension.catalog import validate_price_list
+		from prm_extension.services.catalog import validate_price_list
 
 		validate_price_list(self)
 		self.partner_name = (self.partner_name or "").strip()

@@ -1,6 +1,7 @@
 """Deal Registration: a partner's declared opportunity, checked, approved and protected.
 
-States come from the "Deal Registration Approval" workflow (fixture):
+States and moves are defined once, in ``core.deals`` (``STATES``, ``MOVES``); the "Deal
+Registration Approval" workflow fixture carries the same moves (the fast suite compares them):
 Draft → Submitted → Approved / Rejected / Returned → Won / Lost / Expired.
 Approval submits the document (docstatus 1), so nothing but the outcome fields can change after
 it. The conflict checks run on every save before approval and are stored on the document.
@@ -15,12 +16,13 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import add_days, flt, getdate, now_datetime, nowdate, time_diff_in_hours
 
-from prm_extension import deal_engine, summaries
 from prm_extension.core import deals as rules
 from prm_extension.core.identity import AccountKeys, account_keys
-from prm_extension.partners import is_manager, partner_of
-from prm_extension.reasons import explain_check, explain_input_error
 from prm_extension.security.fields import PartnerWritable
+from prm_extension.services import deals as service
+from prm_extension.services import live, summaries
+from prm_extension.services.partners import is_manager, only_drafts_deleted, partner_of
+from prm_extension.services.reasons import explain_check, explain_input_error
 
 PARTNER_LOCKED_FIELDS = (
 	"decision_reason",
@@ -121,12 +123,13 @@ class DealRegistration(PartnerWritable, Document):
 			frappe.throw(
 				_("A registration reaches {0} only through the approval workflow.").format(_(self.status))
 			)
+		self.check_move(old, actor)
 		self.validate_input()
 		self.recognise_customer()
 		if not self.flags.prm_submit_follows:
 			# register(submit=True) inserts the draft and submits it in the same request: the
 			# Submit's save runs the checks, so the draft insert does not run them first
-			self.store_checks(deal_engine.run_checks(self))
+			self.store_checks(service.run_checks(self))
 		if self.status == rules.SUBMITTED and old != rules.SUBMITTED:
 			if self.verdict == "refuse":
 				frappe.throw(self.refusal_text(), title=_("Registration refused"))
@@ -140,11 +143,19 @@ class DealRegistration(PartnerWritable, Document):
 		# every path that changes the status (form, workflow, REST, close(), the scheduler) ends here
 		# (db_set runs on_change again with the same before-save state: one job per transition)
 		summaries.follow_deal(self)
+		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
 		if self.flags.in_insert or not self.has_value_changed("status"):
 			return
 		if self.flags.prm_notified_status != self.status:
 			self.flags.prm_notified_status = self.status
-			deal_engine.queue_status_notifications(self.name, self.status)
+			service.queue_status_notifications(self.name, self.status)
+
+	def check_move(self, old: str, actor: str, new: str | None = None) -> None:
+		"""Every status change passes the state machine of ``core.deals`` (the workflow fixture is
+		written from the same table)."""
+		new = new or self.status
+		if not rules.may_move(old, new, actor):
+			frappe.throw(_("A registration cannot go from {0} to {1}.").format(_(old), _(new)))
 
 	def actor(self) -> str:
 		return self.flags.prm_actor or ("manager" if is_manager() else "partner")
@@ -199,7 +210,7 @@ class DealRegistration(PartnerWritable, Document):
 	def recognise_customer(self):
 		if self.customer:
 			return
-		customer = deal_engine.resolve_customer(
+		customer = service.resolve_customer(
 			account_keys(self.prospect_name, self.prospect_domain, self.prospect_tax_id)
 		)
 		if customer:
@@ -242,7 +253,9 @@ class DealRegistration(PartnerWritable, Document):
 	def before_submit(self):
 		if self.status != rules.APPROVED:
 			frappe.throw(_("A registration is submitted only by approving it."))
-		self.store_checks(deal_engine.run_checks(self, lock=True))
+		previous = self.get_doc_before_save()
+		self.check_move(previous.status if previous else rules.DRAFT, self.actor())
+		self.store_checks(service.run_checks(self, lock=True))
 		if self.verdict != "clear":
 			if not (self.override_reason or "").strip():
 				failed = [row.reason for row in self.checks if row.result != "Passed"]
@@ -345,8 +358,7 @@ class DealRegistration(PartnerWritable, Document):
 		old = previous.status if previous else self.status
 		if old == self.status:
 			return
-		if not rules.may_move(old, self.status, self.actor()):
-			frappe.throw(_("A registration cannot go from {0} to {1}.").format(_(old), _(self.status)))
+		self.check_move(old, self.actor())
 		if self.status == rules.LOST:
 			if not (self.decision_reason or "").strip():
 				frappe.throw(_("Say why the deal was lost."), frappe.MandatoryError)
@@ -365,6 +377,7 @@ class DealRegistration(PartnerWritable, Document):
 		self.end_benefits()
 
 	def on_trash(self):
+		only_drafts_deleted(self)
 		summaries.forget_deal(self)  # a returned registration was counted when it was submitted
 
 	def end_benefits(self):
@@ -379,8 +392,7 @@ class DealRegistration(PartnerWritable, Document):
 			frappe.throw(
 				_("Only an approved registration can be closed; this one is {0}.").format(_(self.status))
 			)
-		if not rules.may_move(self.status, status, actor):
-			frappe.throw(_("A registration cannot go from {0} to {1}.").format(_(self.status), _(status)))
+		self.check_move(self.status, actor, status)
 		values = {"status": status}
 		if status == rules.LOST:
 			values["lost_reason"] = reason

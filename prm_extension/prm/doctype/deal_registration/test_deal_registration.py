@@ -7,9 +7,9 @@ import frappe
 from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionError, apply_workflow
 from frappe.utils import add_days, getdate, nowdate
 
-from prm_extension import deal_engine
 from prm_extension.api.deals import decide, mark_lost, request_extension
-from prm_extension.tasks import expire_deals
+from prm_extension.jobs import expire_deals
+from prm_extension.services import deals as deal_service
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	change_settings,
@@ -428,11 +428,11 @@ class TestDealNotifications(PRMTestCase):
 
 		frappe.db.commit()
 		ran = []
-		for job in get_queue(deal_engine.NOTIFICATION_QUEUE).get_jobs():
+		for job in get_queue(deal_service.NOTIFICATION_QUEUE).get_jobs():
 			args = job.kwargs or {}
 			kwargs = args.get("kwargs") or {}
 			if args.get("site") == frappe.local.site and kwargs.get("registration") == name:
-				self.assertEqual(args["method"], "prm_extension.deal_engine.send_status_notifications")
+				self.assertEqual(args["method"], "prm_extension.services.deals.send_status_notifications")
 				frappe.get_attr(args["method"])(**kwargs)
 				job.delete()
 				ran.append(kwargs["status"])

@@ -6,14 +6,15 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate
 
-from prm_extension import incentive_engine as engine
-from prm_extension.reasons import explain_incentive
+from prm_extension.services import incentives as service
+from prm_extension.services import live
+from prm_extension.services.reasons import explain_incentive
 
 
 class FundAllocation(Document):
 	def onload(self):
 		if not self.is_new():
-			b = engine.balance(self.name)
+			b = service.balance(self.name)
 			self.set_onload(
 				"balance",
 				{
@@ -30,8 +31,11 @@ class FundAllocation(Document):
 				},
 			)
 
+	def on_change(self):
+		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
+
 	def on_update(self):
-		from prm_extension.incentive_engine import refresh_totals
+		from prm_extension.services.incentives import refresh_totals
 
 		refresh_totals(self.name)  # the allocated amount may have changed what is available
 
@@ -49,8 +53,8 @@ class FundAllocation(Document):
 					program.start_date, program.end_date
 				)
 			)
-		_doc, facts = engine.program(self.program)
-		problem = engine.eligibility_problem(facts, self.channel_partner)
+		_doc, facts = service.program(self.program)
+		problem = service.eligibility_problem(facts, self.channel_partner)
 		if problem and problem != "program_inactive":
 			frappe.throw(explain_incentive(problem))
 		overlap = frappe.db.sql(
@@ -81,7 +85,7 @@ class FundAllocation(Document):
 				title=_("Over budget"),
 			)
 		if not self.is_new():
-			used = engine.balance(self.name, for_update=True)
+			used = service.balance(self.name, for_update=True)
 			if flt(self.allocated_amount) < float(used.committed + used.approved):
 				frappe.throw(
 					_(

@@ -13,16 +13,16 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime, nowdate
 
-from prm_extension import incentive_engine as engine
-from prm_extension import summaries
 from prm_extension.core import incentives as rules
-from prm_extension.partners import is_manager, partner_of
 from prm_extension.prm.doctype.mdf_request.mdf_request import claimed_on
-from prm_extension.reasons import explain_incentive
 from prm_extension.security.fields import PartnerWritable
+from prm_extension.services import incentives as service
+from prm_extension.services import live, payouts, summaries
+from prm_extension.services.partners import is_manager, only_drafts_deleted, partner_of
+from prm_extension.services.reasons import explain_incentive
 
 
-class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
+class IncentiveClaim(PartnerWritable, service.AllocationLocked, Document):
 	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
 	PARTNER_FIELDS = (
 		"program",
@@ -46,7 +46,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			self.currency = program.currency
 		if program and self.docstatus == 0:
 			self.prepare(program)
-		engine.lock_rows_of(self)  # a new claim, or one moved to another allocation: before it is written
+		service.lock_rows_of(self)  # a new claim, or one moved to another allocation: before it is written
 
 	def prepare(self, program):
 		if program.program_type == rules.MDF:
@@ -62,11 +62,11 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 					self.activity_end = self.activity_end or req.end_date
 			self.claimed_amount = float(
 				rules.mdf_reimbursement(
-					engine.D(self.actual_cost),
-					engine.D(program.reimbursement_percentage),
-					engine.D(program.max_claim_amount) if flt(program.max_claim_amount) else None,
-					engine.D(10**15),
-					engine.precision(program.currency),
+					service.D(self.actual_cost),
+					service.D(program.reimbursement_percentage),
+					service.D(program.max_claim_amount) if flt(program.max_claim_amount) else None,
+					service.D(10**15),
+					service.precision(program.currency),
 				)
 			)
 			self.set(
@@ -86,11 +86,14 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 				on = self.claim_date or nowdate()  # the activity dates are checked on submission
 		else:
 			# the period is the chosen allocation's (today's, if none is chosen), never the request's
-			alloc = self.fund_allocation or engine.allocation_for(
+			alloc = self.fund_allocation or service.allocation_for(
 				self.program, self.channel_partner, self.claim_date or nowdate()
 			)
 			row = frappe.db.get_value(
-				"Fund Allocation", alloc, ["program", "channel_partner", "period_start", "period_end"], as_dict=True
+				"Fund Allocation",
+				alloc,
+				["program", "channel_partner", "period_start", "period_end"],
+				as_dict=True,
 			)
 			if not row or (row.program, row.channel_partner) != (self.program, self.channel_partner):
 				frappe.throw(
@@ -100,11 +103,11 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 					title=_("Fund allocation"),
 				)
 			self.period_start, self.period_end = row.period_start, row.period_end
-			amount, refs = engine.compute(self)
+			amount, refs = service.compute(self)
 			self.claimed_amount = float(amount)
 			self.set("references", refs)
 			on = self.period_start
-		self.fund_allocation = engine.allocation_for(self.program, self.channel_partner, on)
+		self.fund_allocation = service.allocation_for(self.program, self.channel_partner, on)
 
 	def validate(self):
 		manager = is_manager()
@@ -118,8 +121,8 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			frappe.throw(_("This claim is {0} and cannot be edited.").format(_(old)))
 		if self.status not in ("Draft", "Submitted", "Rejected"):
 			frappe.throw(_("A claim reaches {0} only by a decision.").format(_(self.status)))
-		program_doc, facts = engine.program(self.program)
-		problem = engine.eligibility_problem(facts, self.channel_partner)
+		program_doc, facts = service.program(self.program)
+		problem = service.eligibility_problem(facts, self.channel_partner)
 		if problem:
 			frappe.throw(explain_incentive(problem))
 		if self.currency != program_doc.currency:
@@ -149,7 +152,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			if self.mdf_request:
 				# under the request's row lock, from current data: of two claims on one request
 				# submitted at once, the second sees the first
-				req = engine.lock_mdf_request(self.mdf_request)
+				req = service.lock_mdf_request(self.mdf_request)
 				if not req or req.channel_partner != self.channel_partner or req.program != self.program:
 					frappe.throw(
 						_("MDF request {0} is not one of yours in this program.").format(self.mdf_request)
@@ -157,7 +160,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 				if req.docstatus != 1 or req.status != "Approved":
 					frappe.throw(_("MDF request {0} is not approved.").format(self.mdf_request))
 				claimed = claimed_on(self.mdf_request, self.name, for_update=True)
-				preapproved = engine.D(req.approved_amount) - engine.D(claimed)
+				preapproved = service.D(req.approved_amount) - service.D(claimed)
 				if claimed:
 					duplicates.append(self.mdf_request)
 		else:
@@ -166,7 +169,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 				{
 					"fund_allocation": self.fund_allocation,
 					"name": ("!=", self.name),
-					"status": ("in", engine.CLAIM_LIVE),
+					"status": ("in", service.CLAIM_LIVE),
 					"period_start": ("<=", self.period_end),
 					"period_end": (">=", self.period_start),
 				},
@@ -176,12 +179,12 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			if dup:
 				duplicates.append(_("this period (claim {0})").format(dup))
 			if program_doc.program_type == rules.DEAL_BONUS:
-				taken = engine.claimed_references(
+				taken = service.claimed_references(
 					self.program, "Deal Registration", [r.reference_name for r in self.references], self.name
 				)
 				duplicates += sorted(taken)
 		claim = rules.ClaimFacts(
-			amount=engine.D(self.claimed_amount),
+			amount=service.D(self.claimed_amount),
 			currency=self.currency,
 			claim_date=getdate(self.claim_date),
 			activity_start=getdate(self.activity_start) if self.activity_start else None,
@@ -194,7 +197,7 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			facts,
 			claim,
 			# locked: parallel submissions queue up, each sees what the others took
-			engine.balance(self.fund_allocation, for_update=True),
+			service.balance(self.fund_allocation, for_update=True),
 			bool(program_doc.proof_required) and program_doc.program_type == rules.MDF,
 		)
 		if problems:
@@ -210,18 +213,18 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 	def before_submit(self):
 		if self.status != "Submitted":
 			frappe.throw(_("Only a submitted claim can be approved."))
-		approved = engine.D(self.approved_amount or self.claimed_amount)
-		bal = engine.balance(self.fund_allocation, for_update=True, exclude_claim=self.name)
+		approved = service.D(self.approved_amount or self.claimed_amount)
+		bal = service.balance(self.fund_allocation, for_update=True, exclude_claim=self.name)
 		committed = bal.committed
 		if self.mdf_request:
 			# the request's pre-approved commitment turns into this claim: free it in the balance
-			committed -= engine.D(self.reimbursable_request().approved_amount)
+			committed -= service.D(self.reimbursable_request().approved_amount)
 		# An approval competes with money already approved or committed, not with other claims that
 		# merely wait: whichever is approved first takes the money, the other is then refused.
 		bal = rules.Balance(
 			bal.allocated, max(rules.ZERO, committed), rules.ZERO, bal.approved, bal.paid, bal.expired
 		)
-		problems = rules.check_approval(engine.D(self.claimed_amount), approved, bal)
+		problems = rules.check_approval(service.D(self.claimed_amount), approved, bal)
 		if problems:
 			frappe.throw(
 				"<br>".join(
@@ -229,15 +232,15 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 				),
 				title=_("Cannot approve"),
 			)
-		if approved < engine.D(self.claimed_amount) and not (self.decision_reason or "").strip():
+		if approved < service.D(self.claimed_amount) and not (self.decision_reason or "").strip():
 			frappe.throw(_("Say why less than claimed is approved."), frappe.MandatoryError)
 		self.approved_amount = float(approved)
-		self.status = "Partially Approved" if approved < engine.D(self.claimed_amount) else "Approved"
+		self.status = "Partially Approved" if approved < service.D(self.claimed_amount) else "Approved"
 		self.decided_on, self.decided_by = now_datetime(), frappe.session.user
 
 	def reimbursable_request(self):
 		"""The claim's MDF request, locked: it is reimbursed by one approved claim at most."""
-		req = engine.lock_mdf_request(self.mdf_request)
+		req = service.lock_mdf_request(self.mdf_request)
 		if not req or req.docstatus != 1 or req.status != "Approved":
 			frappe.throw(
 				_("MDF request {0} is not approved, or has already been reimbursed.").format(
@@ -257,14 +260,14 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 		return req
 
 	def on_submit(self):
-		doctype, name = engine.make_payout(self)
+		doctype, name = payouts.make_payout(self)
 		self.db_set({"payout_doctype": doctype, "payout_document": name, "paid_amount": 0})
 		if self.mdf_request:
 			frappe.db.set_value("MDF Request", self.mdf_request, "status", "Claimed")
 
 	def before_cancel(self):
 		# Refused before anything is written: a paid payout is reversed by cancelling its payment first.
-		if self.payout_document and engine.paid_amount(self.payout_doctype, self.payout_document) > 0:
+		if self.payout_document and payouts.paid_amount(self.payout_doctype, self.payout_document) > 0:
 			frappe.throw(
 				_("{0} {1} has been paid: cancel the payment first.").format(
 					_(self.payout_doctype), self.payout_document
@@ -272,10 +275,16 @@ class IncentiveClaim(PartnerWritable, engine.AllocationLocked, Document):
 			)
 
 	def on_trash(self):
-		engine.lock_rows_of(self)  # before the row is deleted and the totals refreshed
+		only_drafts_deleted(self)
+		service.lock_rows_of(self)  # before the row is deleted and the totals refreshed
+
+	def after_delete(self):
+		service.follow_allocation(self, "after_delete")
 
 	def on_change(self):
 		summaries.follow_claim(self)  # every save, submit, cancel and db_set (payments) ends here
+		service.follow_allocation(self)  # the allocation's stored totals
+		live.on_change(self)
 
 	def on_cancel(self):
 		if (

@@ -15,7 +15,7 @@ from prm_extension.api.incentives import (
 	submit_claim,
 	submit_mdf_request,
 )
-from prm_extension.tasks import compute_program_claims
+from prm_extension.jobs import compute_program_claims
 from prm_extension.tests.utils import (
 	PRMTestCase,
 	allocate,
@@ -208,10 +208,10 @@ class TestIncentives(PRMTestCase):
 		claim.cancel()
 		self.assertEqual(claim_summary(prog.name), {})  # a cancelled claim counts nowhere
 		# the totals stored on the allocation (what balance lists read) followed every step
-		from prm_extension import incentive_engine
+		from prm_extension.services import incentives as incentive_service
 
-		stored = frappe.db.get_value("Fund Allocation", alloc.name, list(incentive_engine.TOTALS))
-		derived = incentive_engine.balance(alloc.name)
+		stored = frappe.db.get_value("Fund Allocation", alloc.name, list(incentive_service.TOTALS))
+		derived = incentive_service.balance(alloc.name)
 		self.assertEqual(
 			[flt(v) for v in stored],
 			[flt(derived.committed), flt(derived.requested), flt(derived.approved), 0],
@@ -420,13 +420,13 @@ class TestIncentives(PRMTestCase):
 		self.assertEqual(row["invoiced_revenue"], flt(invoiced_before) + 4000)
 		self.assertAlmostEqual(row["roi"], round((flt(invoiced_before) + 4000) / 500, 2), places=2)
 		# the workspace chart's figures for the program, from the claim summary
-		from prm_extension import analytics
+		from prm_extension.services import analytics
 
 		scope = analytics.Scope.from_filters({"company": company(), "partner": GAMMA})
 		spend = {r.program: r for r in analytics.incentive_spend(scope)}[prog.name]
 		self.assertEqual((flt(spend.allocated), flt(spend.approved), flt(spend.paid)), (2000, 500, 0))
 		# kept by every change, the summary equals one rebuilt from the claims
-		from prm_extension import summaries
+		from prm_extension.services import summaries
 
 		before = frappe.db.sql(
 			"select name, claims, approved_amount, paid_amount from `tabPRM Claim Summary` order by name"

@@ -8,14 +8,15 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now_datetime
 
-from prm_extension import incentive_engine as engine
 from prm_extension.core import incentives as rules
-from prm_extension.partners import is_manager, partner_of
-from prm_extension.reasons import explain_incentive
 from prm_extension.security.fields import PartnerWritable
+from prm_extension.services import incentives as service
+from prm_extension.services import live
+from prm_extension.services.partners import is_manager, only_drafts_deleted, partner_of
+from prm_extension.services.reasons import explain_incentive
 
 
-class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
+class MDFRequest(PartnerWritable, service.AllocationLocked, Document):
 	# What a partner may set (prm_extension/security/fields.py); every other field is server-owned.
 	PARTNER_FIELDS = (
 		"program",
@@ -47,10 +48,10 @@ class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
 			frappe.throw(_("This request is {0} and cannot be edited.").format(_(old)))
 		if not manager and previous and (previous.decision_reason or "") != (self.decision_reason or ""):
 			frappe.throw(_("The decision is the channel manager's."), frappe.PermissionError)
-		_doc, facts = engine.program(self.program)
+		_doc, facts = service.program(self.program)
 		if facts.program_type != rules.MDF:
 			frappe.throw(_("{0} is not an MDF / co-op program.").format(self.program))
-		problem = engine.eligibility_problem(facts, self.channel_partner)
+		problem = service.eligibility_problem(facts, self.channel_partner)
 		if problem:
 			frappe.throw(explain_incentive(problem))
 		if getdate(self.start_date) > getdate(self.end_date):
@@ -63,12 +64,12 @@ class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
 			frappe.throw(explain_incentive("amount_not_positive"))
 		if flt(self.requested_amount) > flt(self.estimated_cost):
 			frappe.throw(_("The requested amount cannot be more than the estimated cost."))
-		self.fund_allocation = engine.allocation_for(self.program, self.channel_partner, self.start_date)
-		engine.lock_rows_of(self)  # a new request, or one moved to another allocation: before it is written
+		self.fund_allocation = service.allocation_for(self.program, self.channel_partner, self.start_date)
+		service.lock_rows_of(self)  # a new request, or one moved to another allocation: before it is written
 		if self.status == "Submitted" and old != "Submitted":
 			# locked, from current data: the same view of the allocation its approvals have
-			available = engine.balance(self.fund_allocation, for_update=True).available
-			if engine.D(self.requested_amount) > available:
+			available = service.balance(self.fund_allocation, for_update=True).available
+			if service.D(self.requested_amount) > available:
 				frappe.throw(
 					explain_incentive("over_balance", {"available": available, "currency": self.currency})
 				)
@@ -83,9 +84,9 @@ class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
 	def before_submit(self):
 		if self.status != "Submitted":
 			frappe.throw(_("Only a submitted request can be approved."))
-		approved = engine.D(self.approved_amount or self.requested_amount)
-		bal = engine.balance(self.fund_allocation, for_update=True)
-		problems = rules.check_approval(engine.D(self.requested_amount), approved, bal)
+		approved = service.D(self.approved_amount or self.requested_amount)
+		bal = service.balance(self.fund_allocation, for_update=True)
+		problems = rules.check_approval(service.D(self.requested_amount), approved, bal)
 		if problems:
 			frappe.throw(
 				"<br>".join(
@@ -93,7 +94,7 @@ class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
 				),
 				title=_("Cannot approve"),
 			)
-		if approved < engine.D(self.requested_amount) and not (self.decision_reason or "").strip():
+		if approved < service.D(self.requested_amount) and not (self.decision_reason or "").strip():
 			frappe.throw(_("Say why less than requested is approved."), frappe.MandatoryError)
 		self.approved_amount = float(approved)
 		self.status = "Approved"
@@ -102,8 +103,16 @@ class MDFRequest(PartnerWritable, engine.AllocationLocked, Document):
 	def on_cancel(self):
 		self.db_set("status", "Cancelled")
 
+	def on_change(self):
+		service.follow_allocation(self)  # the allocation's stored totals
+		live.on_change(self)
+
 	def on_trash(self):
-		engine.lock_rows_of(self)  # before the row is deleted and the totals refreshed
+		only_drafts_deleted(self)
+		service.lock_rows_of(self)  # before the row is deleted and the totals refreshed
+
+	def after_delete(self):
+		service.follow_allocation(self, "after_delete")
 
 
 def claimed_on(request: str, exclude_claim: str | None = None, for_update: bool = False) -> float:

@@ -1,6 +1,6 @@
 """Partner Announcement: news for partners, written by channel managers in the desk.
 
-Who sees one is decided in ``prm_extension.announcements`` (one condition for lists and documents).
+Who sees one is decided in ``prm_extension.services.announcements`` (one condition for lists and documents).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_days, nowdate
 
-from prm_extension import announcements
+from prm_extension.services import announcements
 from prm_extension.tests.utils import PRMTestCase, ensure_channel, user_of
 
 ALPHA, BETA, GAMMA = "PRM Test Alpha", "PRM Test Beta", "PRM Test Gamma"

@@ -1,5 +1,5 @@
 """Partner Announcement Read: a partner user opened an announcement (one row per announcement
-and user, written by ``prm_extension.announcements.mark_read``)."""
+and user, written by ``prm_extension.services.announcements.mark_read``)."""
 
 import frappe
 from frappe.model.document import Document

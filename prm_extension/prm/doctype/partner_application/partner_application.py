@@ -14,7 +14,7 @@ from frappe.model.document import Document
 from frappe.utils import cstr, now_datetime, validate_email_address
 
 from prm_extension.core.identity import normalize_domain, normalize_name, normalize_tax_id
-from prm_extension.partners import is_manager
+from prm_extension.services.partners import is_manager
 
 MAX_MATCHES = 10
 

@@ -8,7 +8,7 @@ from frappe.utils import cint, cstr, flt
 
 class PartnerTier(Document):
 	def validate(self):
-		from prm_extension.catalog import validate_price_list
+		from prm_extension.services.catalog import validate_price_list
 
 		validate_price_list(self)
 		self.tier_name = cstr(self.tier_name).strip()
@@ -30,9 +30,7 @@ class PartnerTier(Document):
 			"min_certifications",
 		):
 			if flt(self.get(field)) < 0:
-				frappe.throw(
-					_("{0} ({1}) cannot be negative.").format(_(self.meta.get_label(field)), field)
-				)
+				frappe.throw(_("{0} ({1}) cannot be negative.").format(_(self.meta.get_label(field)), field))
 		if (
 			cint(self.max_extensions)
 			and not cint(self.extension_days)

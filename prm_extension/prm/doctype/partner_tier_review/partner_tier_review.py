@@ -1,12 +1,12 @@
 """Partner Tier Review: a promotion or demotion proposed by the tier evaluation
-(``prm_extension.tier_engine``), decided by a PRM Manager. Approving it sets the partner's tier."""
+(``prm_extension.services.tiers``), decided by a PRM Manager. Approving it sets the partner's tier."""
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from prm_extension.partners import is_manager
+from prm_extension.services.partners import is_manager
 
 DECIDED = ("Approved", "Rejected", "Withdrawn")
 

@@ -1,5 +1,5 @@
 """PRM Claim Summary: Incentive Claims by program, partner, decision month and status. Written
-only by ``prm_extension.summaries`` (the claim's on_change and the rebuild job)."""
+only by ``prm_extension.services.summaries`` (the claim's on_change and the rebuild job)."""
 
 import frappe
 from frappe.model.document import Document

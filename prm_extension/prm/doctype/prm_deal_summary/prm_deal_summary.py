@@ -1,5 +1,5 @@
 """PRM Deal Summary: Deal Registrations by month, partner, territory, product line and status.
-Written only by ``prm_extension.summaries`` (the registration's on_change / on_trash and the rebuild
+Written only by ``prm_extension.services.summaries`` (the registration's on_change / on_trash and the rebuild
 job)."""
 
 import frappe

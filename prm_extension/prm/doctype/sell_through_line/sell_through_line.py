@@ -1,4 +1,4 @@
-"""Sell-Through Line: one reported line, bulk-inserted by ``prm_extension.feeds``."""
+"""Sell-Through Line: one reported line, bulk-inserted by ``prm_extension.services.feeds``."""
 
 import frappe
 from frappe.model.document import Document

@@ -1,12 +1,12 @@
 """Sell-Through Report: one file of sell-through or inventory lines from a partner. The result
-fields are written by ``prm_extension.feeds`` only; a report is never edited afterwards."""
+fields are written by ``prm_extension.services.feeds`` only; a report is never edited afterwards."""
 
 import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from prm_extension.partners import is_manager, partner_of
 from prm_extension.security.fields import PartnerWritable
+from prm_extension.services.partners import is_manager, partner_of
 
 RESULT_FIELDS = (
 	"status",

@@ -4,9 +4,8 @@ in the period, with the rule, the reason the partner was given and the conflicti
 
 import frappe
 from frappe import _
-from frappe.utils import add_days
 
-from prm_extension import analytics
+from prm_extension.services import analytics
 
 MAX_ROWS = 10000
 
@@ -34,42 +33,7 @@ def execute(filters=None):
 
 
 def rows(scope, rule=None):
-	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1), "limit": MAX_ROWS}
-	res_cond = ["r.status = 'Rejected'", "r.creation >= %(from_date)s", "r.creation < %(to_next)s"]
-	if scope.partner:
-		res_cond.append("r.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
-	if rule:
-		res_cond.append("r.decision_code = %(rule)s")
-		params["rule"] = rule
-	reservations = frappe.db.sql(
-		f"""select r.creation as date, 'Account Reservation' as source, r.name as record,
-			r.channel_partner, r.customer, ifnull(r.decision_code, '') as rule, 'Refused' as result,
-			r.decision_reason as reason, r.decision_detail as conflicts
-		from `tabAccount Reservation` r where {" and ".join(res_cond)}
-		order by r.creation desc limit %(limit)s""",
-		params,
-		as_dict=True,
-	)
-	deal_params = {"limit": MAX_ROWS}
-	where = analytics._deal_where(scope, deal_params)
-	rule_cond = ""
-	if rule:
-		rule_cond = " and c.`check` = %(rule)s"
-		deal_params["rule"] = rule
-	checks = frappe.db.sql(
-		f"""select dr.submitted_on as date, 'Deal Registration' as source, dr.name as record,
-			dr.channel_partner, ifnull(dr.customer, dr.prospect_name) as customer, c.`check` as rule,
-			c.result, c.reason, c.conflicts
-		from `tabDeal Registration` dr
-		join `tabDeal Registration Check` c on c.parent = dr.name and c.parenttype = 'Deal Registration'
-		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-		where c.result in ('Failed', 'Warning') and {where}{rule_cond}
-		order by dr.submitted_on desc limit %(limit)s""",
-		deal_params,
-		as_dict=True,
-	)
-	return sorted(reservations + checks, key=lambda r: r.date or "", reverse=True)[:MAX_ROWS]
+	return analytics.conflict_log(scope, rule, MAX_ROWS)
 
 
 def columns():

@@ -5,7 +5,7 @@ win rate and hours to decide, with a chart of the largest groups."""
 import frappe
 from frappe import _
 
-from prm_extension import analytics
+from prm_extension.services import analytics
 
 LINKS = {
 	"Partner": "Channel Partner",
@@ -46,7 +46,7 @@ def columns(group_by):
 			"fieldname": "group",
 			"label": _(group_by),
 			"fieldtype": "Link",
-			"options": LINKS[analytics._group_by(group_by)],
+			"options": LINKS[analytics.group_by_field(group_by)],
 			"width": 200,
 		},
 		{"fieldname": "registered", "label": _("Registered"), "fieldtype": "Int", "width": 100},

@@ -71,7 +71,9 @@ def data(filters):
 			prog.program_type,
 			alloc.channel_partner,
 			alloc.allocated_amount,
-			alloc.approved_amount.as_("approved"),  # stored by the claims (incentive_engine.refresh_totals)
+			alloc.approved_amount.as_(
+				"approved"
+			),  # stored by the claims (services.incentives.refresh_totals)
 			alloc.paid_amount.as_("paid"),
 			alloc.period_start,
 			alloc.period_end,

@@ -6,7 +6,7 @@ import frappe
 from frappe import _
 from frappe.utils import date_diff, getdate, nowdate
 
-from prm_extension import analytics
+from prm_extension.services import analytics
 
 
 @frappe.read_only()

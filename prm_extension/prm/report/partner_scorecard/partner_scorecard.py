@@ -4,7 +4,7 @@ and won pipeline, win rate, hours to decide, incentive spend and revenue per uni
 import frappe
 from frappe import _
 
-from prm_extension import analytics
+from prm_extension.services import analytics
 
 
 @frappe.read_only()

@@ -6,7 +6,8 @@ is parsed and compiled again: about 60 % of the server time of a portal page her
 template alone is ~2,000 lines of includes). Jinja's bytecode cache keeps only the *compiled
 code* of a template, keyed by its name and checked against a hash of its source on every load, so
 an edited template is compiled afresh and no request data is ever cached. The environment (its
-globals, the user, the language) stays per request as Frappe made it.
+globals, the user, the language) stays per request as Frappe made it. Only the app's own pages use
+it; every other page renders as Frappe renders it.
 """
 
 from __future__ import annotations
@@ -40,17 +41,17 @@ class ProcessBytecodeCache(jinja2.BytecodeCache):
 CACHE = ProcessBytecodeCache()
 
 
-NO_PAGES = ("/api/", "/assets/", "/files/", "/private/files/", "/socket.io")
-
-
 def keep_compiled_templates() -> None:
-	"""``before_request``: give this request's Jinja environment the process-wide bytecode cache
-	(not for REST calls and files, which render no page: no environment is made for them)."""
+	"""``before_request``: give this request's Jinja environment the process-wide bytecode cache,
+	for the app's own pages only (``routes.APP_ROUTES``): other apps' pages, REST calls and files
+	are served exactly as Frappe serves them."""
 	import frappe
 	from frappe.utils.jinja import get_jenv
 
+	from prm_extension.portal.routes import is_app_route
+
 	request = getattr(frappe.local, "request", None)
-	if (getattr(request, "path", None) or "").startswith(NO_PAGES):
+	if not is_app_route(getattr(request, "path", None)):
 		return
 	get_jenv().bytecode_cache = CACHE
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import frappe
 
+from prm_extension.services.home import forget_home_figures
+
 EVENT = "prm_channel_update"
 
 
@@ -14,8 +16,7 @@ def publish(doctype: str) -> None:
 	frappe.publish_realtime(EVENT, {"doctype": doctype}, after_commit=True)
 
 
-def on_change(doc, method=None) -> None:
-	from prm_extension.api.portal import forget_home_figures
-
+def on_change(doc) -> None:
+	"""A deal, reservation, allocation, MDF request or claim changed (its controller's ``on_change``)."""
 	publish(doc.doctype)
 	forget_home_figures(doc.get("channel_partner"))

@@ -119,7 +119,7 @@ def create_report(partner: str, report_type: str, data: bytes, filename: str, so
 	doc.db_set("file", f.file_url)
 	if data.count(b"\n") > QUEUE_FROM_LINES:
 		frappe.enqueue(
-			"prm_extension.feeds.import_report",
+			"prm_extension.services.feeds.import_report",
 			queue="long",
 			timeout=1800,
 			enqueue_after_commit=True,
@@ -181,7 +181,7 @@ def import_report(report: str) -> dict:
 		error_report=None,
 	)
 	doc.db_set(values)
-	from prm_extension import live
+	from prm_extension.services import live
 
 	live.publish("Sell-Through Report")
 	return {"status": "Imported", **counts}

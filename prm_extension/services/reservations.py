@@ -20,7 +20,7 @@ from prm_extension.core.reservations import (
 	decide,
 )
 from prm_extension.core.scope import Family, HierarchyPolicy, Scope
-from prm_extension.partners import partner_facts, tree_nodes
+from prm_extension.services.partners import partner_facts, tree_nodes
 
 
 def rule_settings() -> Settings:

@@ -11,10 +11,10 @@ import frappe
 from frappe import _
 from frappe.utils import nowdate
 
-from prm_extension import incentive_engine as engine
 from prm_extension.core import incentives as rules
-from prm_extension.portal import date as portal_date
-from prm_extension.portal import html_to_text, money, period_text
+from prm_extension.services import incentives as service
+from prm_extension.services.formatting import date as portal_date
+from prm_extension.services.formatting import html_to_text, money, period_text
 
 MDF = "MDF / Co-op"
 REBATE = "Volume Rebate"
@@ -105,7 +105,7 @@ def eligible_programs(partner: str | None, with_terms: bool = False) -> list[fra
 	)
 	out = []
 	for r in rows:
-		doc, facts = engine.program(r.name)
+		doc, facts = service.program(r.name)
 		if partner and (not standing or rules.eligibility(facts, partner, standing.status, standing.tier)):
 			continue  # not for this partner (tier, named partners or partner status)
 		out.append(
@@ -223,7 +223,7 @@ def offers(partner: str) -> list[frappe._dict]:
 
 
 def tier_benefits(partner: str) -> frappe._dict | None:
-	from prm_extension.partners import tier_settings
+	from prm_extension.services.partners import tier_settings
 
 	tier = frappe.db.get_value("Channel Partner", partner, "tier")
 	if not tier:

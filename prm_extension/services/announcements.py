@@ -18,7 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime, nowdate
 
-from prm_extension.permissions import UNRESTRICTED, partner_scope
+from prm_extension.security.permissions import UNRESTRICTED, partner_scope
 
 ANN = "`tabPartner Announcement`"
 NOTHING = "1 = 0"
@@ -63,19 +63,6 @@ def visible_condition(user: str | None = None) -> str:
 		)
 		parts.append(audience("Partner Announcement Territory", overlap))
 	return "(" + " and ".join(parts) + ")"
-
-
-def query_conditions(user: str | None = None) -> str:
-	return visible_condition(user)
-
-
-def has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
-	condition = visible_condition(user)
-	if not condition:
-		return None  # managers and other desk users: role permissions decide
-	if condition == NOTHING or doc.get("__islocal") or ptype not in (None, "read", "print"):
-		return False
-	return bool(frappe.db.sql(f"select 1 from {ANN} where {ANN}.`name` = %s and {condition}", doc.name))
 
 
 def visible(fields=("name",), filters=None, order_by="publish_on desc, creation desc", limit=0):

@@ -1,40 +1,14 @@
-"""What every partner portal page shares: who may see it, and the portal menu."""
+"""How the app writes values for people and reads what people type: money, dates and periods,
+HTML as text, status badges, search patterns and page numbers (portal pages, program terms,
+e-mails)."""
 
 import re
-from urllib.parse import urlencode
 
 import frappe
-from frappe import _, _lt
+from frappe import _
 from frappe.utils import cint, fmt_money, formatdate, get_user_date_format
 
-from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
-
-# (route, title in Frappe's portal menu, label in the portal's own menu)
-PORTAL_LINKS = (
-	("/partner", "Partner Home", _lt("Home")),
-	("/partner/accounts", "Partner Accounts", _lt("Accounts")),
-	("/partner/deals", "Partner Deals", _lt("Deals")),
-	("/partner/incentives", "Partner Incentives", _lt("Incentives")),
-	("/partner/products", "Partner Products", _lt("Products & pricing")),
-	("/partner/promotions", "Partner Promotions", _lt("Promotions")),
-	("/partner/warranty", "Partner Warranty", _lt("Warranty")),
-	("/partner/feeds", "Partner Sell-Through", _lt("Sell-through")),
-	("/partner/news", "Partner News", _lt("News")),
-	("/partner/team", "Partner Team", _lt("Team")),
-)
 MAX_PAGE = 10000
-
-
-def require_portal_user(path: str) -> str | None:
-	"""Anonymous visitors go to the login page (a temporary redirect); other users need a partner
-	(or a manager role). Returns the user's Channel Partner (None for managers)."""
-	if frappe.session.user == "Guest":
-		frappe.local.flags.redirect_location = "/login?" + urlencode({"redirect-to": path})
-		raise frappe.Redirect(302)
-	partner = partner_of()
-	if not partner and not (set(PARTNER_ROLES) & set(frappe.get_roles())) and not is_manager():
-		raise frappe.PermissionError(_("The partner portal is for members of channel partners."))
-	return partner
 
 
 def page_number(value) -> int:
@@ -42,16 +16,6 @@ def page_number(value) -> int:
 		return min(max(int(value or 1), 1), MAX_PAGE)
 	except (TypeError, ValueError):
 		return 1
-
-
-def portal_sidebar() -> list[dict]:
-	"""The portal menu with the partner pages first. Portal Settings keeps one role per route, so
-	the standard menu alone would miss a page for Partner Users or Partner Admins."""
-	from frappe.website.utils import get_portal_sidebar_items
-
-	ours = {route for route, _title, _label in PORTAL_LINKS}
-	others = [dict(i) for i in get_portal_sidebar_items() or [] if i.get("route") not in ours]
-	return [{"route": route, "title": str(label)} for route, _title, label in PORTAL_LINKS] + others
 
 
 def like_pattern(text: str) -> str:

@@ -1,6 +1,7 @@
 """Bridge between the database and the incentive money rules (``prm_extension.core.incentives``):
 program facts, derived balances (with row locks on the write path), amounts computed from
-submitted Sales Invoices and won registrations, and payouts through ERPNext accounting."""
+submitted Sales Invoices and won registrations, and the claims already made. Payouts through
+ERPNext accounting are ``services.payouts``."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from decimal import Decimal
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Sum
-from frappe.utils import flt, get_datetime, getdate, nowdate
+from frappe.utils import cint, flt, get_datetime, getdate, nowdate
 
 from prm_extension.core import incentives as rules
-from prm_extension.partners import tree_nodes
+from prm_extension.services.partners import tree_nodes
 
 CLAIM_LIVE = ("Submitted", "Approved", "Partially Approved", "Paid")  # not Draft, Rejected, Cancelled
 
@@ -236,7 +236,7 @@ def refresh_totals(allocation: str | None) -> None:
 
 
 def follow_allocation(doc, method=None) -> None:
-	"""doc_events of MDF Request and Incentive Claim (on_change, after_delete): refresh the totals
+	"""MDF Request and Incentive Claim changed (their controllers' on_change, after_delete): refresh the totals
 	of the allocation the document draws on, and of the one it drew on before."""
 	previous = doc.get_doc_before_save() if method != "after_delete" else None
 	names = {doc.get("fund_allocation"), previous.get("fund_allocation") if previous else None}
@@ -254,6 +254,45 @@ def refresh_all_totals(batch_size: int = 500) -> int:
 				frappe.db.commit()
 			frappe.publish_progress(i * 100 / len(names), title="Fund allocation totals")
 	return len(names)
+
+
+def allocation_balances(partner: str | None, start: int = 0, page_length: int = 200) -> list[dict]:
+	"""The partner's allocations with their derived balances, newest period first (``start`` and
+	``page_length``, at most 200, page through them). ``partner`` None: every allocation the
+	caller may read (``frappe.get_list`` applies the partner condition)."""
+	start, page_length = max(cint(start), 0), min(max(cint(page_length), 1), 200)
+	filters = {"channel_partner": partner} if partner else {}
+	out = []
+	rows = frappe.get_list(
+		"Fund Allocation",
+		filters=filters,
+		fields=[
+			"name",
+			"program",
+			"channel_partner",
+			"period_start",
+			"period_end",
+			"currency",
+			"allocated_amount",
+		],
+		order_by="period_end desc, name desc",
+		limit_start=start,
+		limit_page_length=page_length,
+	)
+	computed = balances_for([a.name for a in rows])
+	for a in rows:
+		b = computed[a.name]
+		out.append(
+			{
+				**a,
+				**{
+					k: float(getattr(b, k))
+					for k in ("committed", "requested", "approved", "paid", "available", "unpaid")
+				},
+				"expired": b.expired,
+			}
+		)
+	return out
 
 
 def balances_for(allocations: list[str]) -> dict[str, rules.Balance]:
@@ -324,19 +363,6 @@ def _period_lines(program_doc, partner: str, start, end) -> tuple[list[rules.Sal
 	]
 	invoices = {r.item_group: r.invoices for r in rows if r.item_code is None and r.item_group}
 	return lines, invoices
-
-
-def ensure_sales_indexes() -> None:
-	"""Indexes on ERPNext's tables that the app's hot look-ups need (after migrate): the direct
-	sales team's open Opportunities of a customer (deal checks), and a partner's invoice lines in
-	a period (rebates and SPIFFs)."""
-	frappe.db.add_index("Opportunity", ["party_name", "opportunity_from"])
-	frappe.db.add_index("Sales Invoice", ["sales_partner", "posting_date"])
-	frappe.db.add_index(
-		"Sales Invoice Item",
-		["parent", "item_group", "item_code", "stock_qty", "base_net_amount", "net_amount"],
-		index_name="parent_item_group_item_code_index",
-	)
 
 
 def compute(claim) -> tuple[Decimal, list[dict]]:
@@ -439,160 +465,6 @@ def claimed_references(program_name: str, doctype: str, names, exclude: str | No
 		.run()
 	)
 	return {r[0] for r in rows}
-
-
-# --- payouts ---------------------------------------------------------------------------------
-
-
-def ensure_supplier(partner: str) -> str:
-	supplier = frappe.db.get_value("Channel Partner", partner, "supplier")
-	if supplier and frappe.db.exists("Supplier", supplier):
-		return supplier
-	name = frappe.db.get_value("Channel Partner", partner, "partner_name")
-	supplier = frappe.db.get_value("Supplier", {"supplier_name": name}, "name")
-	if not supplier:
-		group = frappe.db.get_single_value("Buying Settings", "supplier_group") or frappe.db.get_value(
-			"Supplier Group", {"is_group": 0}, "name"
-		)
-		supplier = (
-			frappe.get_doc(
-				{
-					"doctype": "Supplier",
-					"supplier_name": name,
-					"supplier_group": group,
-					"supplier_type": "Company",
-				}
-			)
-			.insert(ignore_permissions=True)  # created by the approval, on the vendor's side
-			.name
-		)
-	frappe.db.set_value("Channel Partner", partner, "supplier", supplier, update_modified=False)
-	return supplier
-
-
-def ensure_payout_item(program_doc) -> str:
-	if program_doc.payout_item:
-		return program_doc.payout_item
-	code = "PRM-PARTNER-INCENTIVE"
-	if not frappe.db.exists("Item", code):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": code,
-				"item_name": _("Partner incentive"),
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-				"is_purchase_item": 1,
-				"is_sales_item": 0,
-			}
-		).insert(ignore_permissions=True)
-	return code
-
-
-def make_payout(claim) -> tuple[str, str]:
-	"""A submitted Purchase Invoice or Journal Entry for the approved amount, to the partner's
-	Supplier, against the program's expense account and cost center."""
-	program_doc = frappe.get_cached_doc("Incentive Program", claim.program)
-	supplier = ensure_supplier(claim.channel_partner)
-	remark = _("Incentive claim {0} ({1})").format(claim.name, program_doc.name)
-	if program_doc.payout_via == "Journal Entry":
-		payable = frappe.get_cached_value("Company", program_doc.company, "default_payable_account")
-		je = frappe.get_doc(
-			{
-				"doctype": "Journal Entry",
-				"voucher_type": "Journal Entry",
-				"company": program_doc.company,
-				"posting_date": nowdate(),
-				"user_remark": remark,
-				"accounts": [
-					{
-						"account": program_doc.expense_account,
-						"cost_center": program_doc.cost_center,
-						"debit_in_account_currency": claim.approved_amount,
-					},
-					{
-						"account": payable,
-						"party_type": "Supplier",
-						"party": supplier,
-						"cost_center": program_doc.cost_center,
-						"credit_in_account_currency": claim.approved_amount,
-					},
-				],
-			}
-		)
-		je.flags.ignore_permissions = True
-		je.insert()
-		je.submit()
-		return "Journal Entry", je.name
-	pi = frappe.get_doc(
-		{
-			"doctype": "Purchase Invoice",
-			"company": program_doc.company,
-			"supplier": supplier,
-			"currency": program_doc.currency,
-			"posting_date": nowdate(),
-			"bill_no": claim.name,
-			"remarks": remark,
-			"items": [
-				{
-					"item_code": ensure_payout_item(program_doc),
-					"qty": 1,
-					"rate": claim.approved_amount,
-					"expense_account": program_doc.expense_account,
-					"cost_center": program_doc.cost_center,
-				}
-			],
-		}
-	)
-	pi.flags.ignore_permissions = True
-	pi.insert()
-	pi.submit()
-	return "Purchase Invoice", pi.name
-
-
-def paid_amount(doctype: str, name: str) -> float:
-	"""What submitted Payment Entries have allocated to a payout document (Purchase Invoice or
-	Journal Entry)."""
-	per = frappe.qb.DocType("Payment Entry Reference")
-	pe = frappe.qb.DocType("Payment Entry")
-	rows = (
-		frappe.qb.from_(per)
-		.join(pe)
-		.on(per.parent == pe.name)
-		.select(Sum(per.allocated_amount))
-		.where((per.reference_doctype == doctype) & (per.reference_name == name) & (pe.docstatus == 1))
-		.run()
-	)
-	return flt(rows[0][0]) if rows else 0.0
-
-
-def refresh_paid(claim_name: str) -> None:
-	claim = frappe.get_doc("Incentive Claim", claim_name)
-	if claim.docstatus != 1 or not claim.payout_document:
-		return
-	paid = paid_amount(claim.payout_doctype, claim.payout_document)
-	status = (
-		"Paid"
-		if paid >= flt(claim.approved_amount) - 0.005
-		else ("Partially Approved" if flt(claim.approved_amount) < flt(claim.claimed_amount) else "Approved")
-	)
-	claim.db_set({"paid_amount": paid, "status": status}, notify=True)
-
-
-def on_payment(doc, method=None):
-	"""Payment Entry submitted or cancelled: claims paid through its references follow the ledger."""
-	for ref in doc.references:
-		for name in frappe.get_all(
-			"Incentive Claim",
-			filters={
-				"payout_doctype": ref.reference_doctype,
-				"payout_document": ref.reference_name,
-				"docstatus": 1,
-			},
-			pluck="name",
-		):
-			refresh_paid(name)
 
 
 def now():

@@ -12,12 +12,12 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, now_datetime
 
-from prm_extension import reservation_engine as res_engine
 from prm_extension.core import deals as rules
 from prm_extension.core.identity import AccountKeys, Candidate, classify
 from prm_extension.core.reservations import find_conflicts, house_reason
 from prm_extension.core.scope import Scope
-from prm_extension.partners import partner_facts, tree_nodes
+from prm_extension.services import reservations as reservation_service
+from prm_extension.services.partners import partner_facts, tree_nodes
 
 OPEN_OPPORTUNITY_STATES = ("Open", "Replied", "Quotation")
 
@@ -176,13 +176,13 @@ def _run_checks(doc, lock: bool) -> list[rules.Check]:
 	house = None
 	reserved_by_others: tuple[str, ...] = ()
 	if doc.customer:
-		row = res_engine.customer_row(doc.customer)
+		row = reservation_service.customer_row(doc.customer)
 		if lock:
-			res_engine.lock_for_reservation(doc.channel_partner, row.root)
-		account = res_engine.account_facts(row)
-		settings = res_engine.rule_settings()
+			reservation_service.lock_for_reservation(doc.channel_partner, row.root)
+		account = reservation_service.account_facts(row)
+		settings = reservation_service.rule_settings()
 		house = house_reason(account, settings)
-		live = res_engine.live_reservations(row.root, for_update=lock)
+		live = reservation_service.live_reservations(row.root, for_update=lock)
 		names = set()
 		for line in product_lines or (None,):
 			for r in find_conflicts(
@@ -224,7 +224,7 @@ NOTIFICATION_QUEUE = "short"
 
 def queue_status_notifications(registration: str, status: str) -> None:
 	frappe.enqueue(
-		"prm_extension.deal_engine.send_status_notifications",
+		"prm_extension.services.deals.send_status_notifications",
 		queue=NOTIFICATION_QUEUE,
 		enqueue_after_commit=True,
 		registration=registration,

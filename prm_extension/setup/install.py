@@ -24,10 +24,21 @@ def after_migrate():
 	ensure_settings()
 	ensure_manager_access()
 	ensure_kanban_board()
-	from prm_extension.incentive_engine import ensure_sales_indexes
-
 	ensure_sales_indexes()
 	ensure_doctype_indexes()
+
+
+def ensure_sales_indexes() -> None:
+	"""Indexes on ERPNext's tables that the app's hot look-ups need (after migrate): the direct
+	sales team's open Opportunities of a customer (deal checks), and a partner's invoice lines in
+	a period (rebates and SPIFFs)."""
+	frappe.db.add_index("Opportunity", ["party_name", "opportunity_from"])
+	frappe.db.add_index("Sales Invoice", ["sales_partner", "posting_date"])
+	frappe.db.add_index(
+		"Sales Invoice Item",
+		["parent", "item_group", "item_code", "stock_qty", "base_net_amount", "net_amount"],
+		index_name="parent_item_group_item_code_index",
+	)
 
 
 def ensure_doctype_indexes():

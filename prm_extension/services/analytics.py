@@ -70,6 +70,37 @@ class Scope:
 		return scope
 
 
+PERIODS = ("This Month", "This Quarter", "This Year", "Last 30 Days", "Last 90 Days", "Last 12 Months")
+
+
+def manager_scope(filters, period: str | None = None) -> Scope:
+	"""The scope of a workspace card or chart: PRM Managers only; a named period (the card's own
+	unless the filters give dates) becomes from / to dates."""
+	from frappe.utils import get_quarter_start, get_year_start
+
+	from prm_extension.security import payload
+	from prm_extension.services.partners import is_manager
+
+	if not is_manager():
+		frappe.throw(frappe._("Channel analytics are for PRM Managers."), frappe.PermissionError)
+	f = frappe._dict(payload.json_arg(filters, frappe._("Filters"), "filters") or {})
+	period = f.pop("period", None) or period  # the card's or chart's own period wins over the default
+	if period and not (f.get("from_date") or f.get("to_date")):
+		if period not in PERIODS:
+			frappe.throw(frappe._("Period must be one of: {0}").format(", ".join(PERIODS)))
+		today = getdate(nowdate())
+		start = {
+			"This Month": get_first_day(today),
+			"This Quarter": get_quarter_start(today),
+			"This Year": get_year_start(today),
+			"Last 30 Days": add_days(today, -30),
+			"Last 90 Days": add_days(today, -90),
+			"Last 12 Months": add_months(today, -12),
+		}[period]
+		f.from_date, f.to_date = start, today
+	return Scope.from_filters(f)
+
+
 def months_note(scope: Scope) -> str:
 	"""The report message for figures read from the monthly summaries."""
 	return _("Figures cover whole months: {0} to {1}.").format(
@@ -93,7 +124,8 @@ def subtree(doctype: str, name: str | None) -> list[str] | None:
 	return frappe.get_all(doctype, filters={"lft": (">=", lft), "rgt": ("<=", rgt)}, pluck="name")
 
 
-def _group_by(group_by: str) -> str:
+def group_by_field(group_by: str) -> str:
+	"""``group_by`` if it is one of GROUPS, else a clear error."""
 	if group_by not in GROUPS:
 		frappe.throw(_("Group by one of: {0}").format(", ".join(_(g) for g in GROUPS)))
 	return group_by
@@ -158,7 +190,7 @@ SALES_GROUP = {
 def sales_by(scope: Scope, group_by: str = "Partner", limit: int | None = None) -> list[dict]:
 	"""Net revenue, cost and gross margin through partners, by group, largest first."""
 	params: dict = {}
-	expr = SALES_GROUP[_group_by(group_by)]
+	expr = SALES_GROUP[group_by_field(group_by)]
 	rows = frappe.db.sql(
 		f"""select {expr} as grp, sum(s.net_amount) as revenue, sum(s.cost_amount) as cost,
 			sum(s.qty) as qty, sum(s.`lines`) as `lines`
@@ -265,7 +297,7 @@ def pipeline_by(
 	By product line a registration counts once in each line it names, with that line's amount.
 	``status``: only the registrations in that status (read through the status index)."""
 	params: dict = {}
-	group_by = _group_by(group_by)
+	group_by = group_by_field(group_by)
 	where = _summary_where(scope, params, _grain(scope, group_by))
 	if status:
 		where += " and d.status = %(status)s"
@@ -311,35 +343,6 @@ def won_total(scope: Scope) -> Decimal:
 		f"""select sum(d.won_value) from `tabPRM Deal Summary` d
 		left join `tabChannel Partner` cp on cp.name = d.channel_partner
 		where d.status = 'Won' and {_summary_where(scope, params, _grain(scope), "d.won_month")}""",
-		params,
-	)[0][0]
-	return Decimal(str(value or 0))
-
-
-def won_value(scope: Scope) -> Decimal:
-	"""Company-currency value of registrations won in the period (by won date)."""
-	params: dict = {}
-	value = frappe.db.sql(
-		f"""select sum({WON_BASE}) from `tabDeal Registration` dr
-		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
-		where dr.status = 'Won' and {_deal_where(scope, params, "dr.won_on")}""",
-		params,
-	)[0][0]
-	return Decimal(str(value or 0))
-
-
-def open_pipeline(scope: Scope) -> Decimal:
-	"""Approved (protected) registrations still open, whatever their date."""
-	params: dict = {}
-	cond = ["dr.status = 'Approved'", "dr.docstatus = 1"]
-	if scope.company:
-		cond.append("dr.company = %(company)s")
-		params["company"] = scope.company
-	if scope.partner:
-		cond.append("dr.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
-	value = frappe.db.sql(
-		f"select sum(dr.base_expected_value) from `tabDeal Registration` dr where {' and '.join(cond)}",
 		params,
 	)[0][0]
 	return Decimal(str(value or 0))
@@ -401,24 +404,42 @@ def monthly(scope: Scope) -> dict:
 # --- conflicts ----------------------------------------------------------------------------------
 
 
+def _reservation_where(scope: Scope, params: dict) -> str:
+	"""Conditions on refused reservation requests (``r``, joined with Channel Partner ``cp`` and
+	Customer ``cu``) in the period, narrowed as the deal checks are: partner, tier, territory (the
+	territory the request was for, else the account's) and product line (the line requested; a
+	request for the whole account concerns every line). Reservations belong to no company: a
+	company filter leaves them as they are."""
+	cond = ["r.status = 'Rejected'", "r.creation >= %(from_date)s", "r.creation < %(to_next)s"]
+	params.update(from_date=scope.from_date, to_next=add_days(scope.to_date, 1))
+	_narrow(
+		scope, params, cond, partner="r.channel_partner", territory="ifnull(r.scope_territory, cu.territory)"
+	)
+	if scope.product_line:
+		groups = _in(subtree("Item Group", scope.product_line), params, "g")
+		cond.append(f"(ifnull(r.product_line, '') = '' or r.product_line in {groups})")
+	return " and ".join(cond)
+
+
+RESERVATION_JOINS = """left join `tabChannel Partner` cp on cp.name = r.channel_partner
+	left join `tabCustomer` cu on cu.name = r.customer"""
+CHECK_JOINS = """join `tabDeal Registration` dr on dr.name = c.parent and c.parenttype = 'Deal Registration'
+	left join `tabChannel Partner` cp on cp.name = dr.channel_partner"""
+
+
 def conflicts_by_rule(scope: Scope) -> list[dict]:
 	"""Refused reservation requests (by decision code) and failed deal checks (by check) in the
-	period, most frequent first."""
-	params: dict = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
-	cond = ["r.status = 'Rejected'", "r.creation >= %(from_date)s", "r.creation < %(to_next)s"]
-	if scope.partner:
-		cond.append("r.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
+	scope, most frequent first (the conflict log's chart, the workspace card and chart)."""
+	params: dict = {}
 	reservations = frappe.db.sql(
 		f"""select ifnull(r.decision_code, ''), count(*) from `tabAccount Reservation` r
-		where {" and ".join(cond)} group by 1""",
+		{RESERVATION_JOINS}
+		where {_reservation_where(scope, params)} group by 1""",
 		params,
 	)
 	params = {}
 	checks = frappe.db.sql(
-		f"""select c.`check`, count(*) from `tabDeal Registration Check` c
-		join `tabDeal Registration` dr on dr.name = c.parent and c.parenttype = 'Deal Registration'
-		left join `tabChannel Partner` cp on cp.name = dr.channel_partner
+		f"""select c.`check`, count(*) from `tabDeal Registration Check` c {CHECK_JOINS}
 		where c.result = 'Failed' and {_deal_where(scope, params)} group by 1""",
 		params,
 	)
@@ -427,29 +448,83 @@ def conflicts_by_rule(scope: Scope) -> list[dict]:
 	return sorted(out, key=lambda r: -r["count"])
 
 
+def conflict_log(scope: Scope, rule: str | None = None, limit: int = 10000) -> list[dict]:
+	"""The conflict log's rows in the scope, newest first: refused reservation requests and failed
+	(or warning) deal checks, with the reason the partner was given and the conflicting records."""
+	params: dict = {"limit": limit}
+	rule_cond = ""
+	if rule:
+		rule_cond = " and r.decision_code = %(rule)s"
+		params["rule"] = rule
+	reservations = frappe.db.sql(
+		f"""select r.creation as date, 'Account Reservation' as source, r.name as record,
+			r.channel_partner, r.customer, ifnull(r.decision_code, '') as rule, 'Refused' as result,
+			r.decision_reason as reason, r.decision_detail as conflicts
+		from `tabAccount Reservation` r {RESERVATION_JOINS}
+		where {_reservation_where(scope, params)}{rule_cond}
+		order by r.creation desc limit %(limit)s""",
+		params,
+		as_dict=True,
+	)
+	params = {"limit": limit}
+	rule_cond = ""
+	if rule:
+		rule_cond = " and c.`check` = %(rule)s"
+		params["rule"] = rule
+	checks = frappe.db.sql(
+		f"""select dr.submitted_on as date, 'Deal Registration' as source, dr.name as record,
+			dr.channel_partner, ifnull(dr.customer, dr.prospect_name) as customer, c.`check` as rule,
+			c.result, c.reason, c.conflicts
+		from `tabDeal Registration Check` c {CHECK_JOINS}
+		where c.result in ('Failed', 'Warning') and {_deal_where(scope, params)}{rule_cond}
+		order by dr.submitted_on desc limit %(limit)s""",
+		params,
+		as_dict=True,
+	)
+	return sorted(reservations + checks, key=lambda r: r.date or "", reverse=True)[:limit]
+
+
 # --- incentives -------------------------------------------------------------------------------
+
+
+def _partners_where(scope: Scope, params: dict, column: str) -> str:
+	"""Conditions on a partner column of incentive rows (allocations, claims): the partner, and the
+	partner's tier and home territory (incentive money belongs to a partner, not to a territory or
+	product line of its own). Empty when the scope names none of them."""
+	cond = []
+	if scope.partner:
+		cond.append(f"{column} = %(partner)s")
+		params["partner"] = scope.partner
+	if scope.tier or scope.territory:
+		inner = ["cp.name = " + column]
+		if scope.tier:
+			inner.append("cp.tier = %(tier)s")
+			params["tier"] = scope.tier
+		if scope.territory:
+			inner.append(f"cp.home_territory in {_in(subtree('Territory', scope.territory), params, 't')}")
+		cond.append(f"exists (select 1 from `tabChannel Partner` cp where {' and '.join(inner)})")
+	return "".join(f" and {c}" for c in cond)
 
 
 def incentive_spend(scope: Scope) -> list[dict]:
 	"""Per program active in the period: budget, allocated, approved spend and paid (from the PRM
-	Claim Summary: every approved claim of the program, whatever month it was decided in)."""
+	Claim Summary: every approved claim of the program, whatever month it was decided in), for the
+	scope's partners (partner, tier, home territory)."""
 	params = {"from_date": scope.from_date, "to_date": scope.to_date}
 	cond = ["p.start_date <= %(to_date)s", "p.end_date >= %(from_date)s", "p.status != 'Draft'"]
 	if scope.company:
 		cond.append("p.company = %(company)s")
 		params["company"] = scope.company
-	partner = ""
-	if scope.partner:
-		partner = " and {0}.channel_partner = %(partner)s"
-		params["partner"] = scope.partner
+	allocations = _partners_where(scope, params, "a.channel_partner")
+	claims = _partners_where(scope, params, "c.channel_partner")
 	return frappe.db.sql(
 		f"""select p.name as program, p.program_type, p.total_budget as budget,
 			(select sum(a.allocated_amount) from `tabFund Allocation` a where a.program = p.name
-				{partner.format("a")}) as allocated,
+				{allocations}) as allocated,
 			s.approved, s.paid
 		from `tabIncentive Program` p
 		left join (select c.program, sum(c.approved_amount) as approved, sum(c.paid_amount) as paid
-			from `tabPRM Claim Summary` c where c.status in {APPROVED_SQL} {partner.format("c")}
+			from `tabPRM Claim Summary` c where c.status in {APPROVED_SQL} {claims}
 			group by c.program) s on s.program = p.name
 		where {" and ".join(cond)}
 		order by s.approved desc""",
@@ -459,17 +534,22 @@ def incentive_spend(scope: Scope) -> list[dict]:
 
 
 def spend_total(scope: Scope) -> Decimal:
+	"""Approved incentive claims decided in the period, for the scope's company and partners."""
 	params = {"from_date": scope.from_date, "to_next": add_days(scope.to_date, 1)}
 	cond = [
 		"c.status in ('Approved', 'Partially Approved', 'Paid')",
 		"c.decided_on >= %(from_date)s",
 		"c.decided_on < %(to_next)s",
 	]
-	if scope.partner:
-		cond.append("c.channel_partner = %(partner)s")
-		params["partner"] = scope.partner
+	if scope.company:
+		cond.append(
+			"c.program in (select p.name from `tabIncentive Program` p where p.company = %(company)s)"
+		)
+		params["company"] = scope.company
 	value = frappe.db.sql(
-		f"select sum(c.approved_amount) from `tabIncentive Claim` c where {' and '.join(cond)}", params
+		f"""select sum(c.approved_amount) from `tabIncentive Claim` c
+		where {" and ".join(cond)}{_partners_where(scope, params, "c.channel_partner")}""",
+		params,
 	)[0][0]
 	return Decimal(str(value or 0))
 
@@ -604,7 +684,7 @@ def sell_through_by(scope: Scope, group_by: str = "Partner", limit: int | None =
 	_narrow(
 		scope, params, cond, partner="l.channel_partner", territory="c.territory", item_group="l.item_group"
 	)
-	expr = SELL_THROUGH_GROUP[_group_by(group_by)]
+	expr = SELL_THROUGH_GROUP[group_by_field(group_by)]
 	return frappe.db.sql(
 		f"""select {expr} as grp, sum(l.qty) as qty, sum(ifnull(l.amount, 0)) as amount, count(*) as `lines`
 		from `tabSell-Through Line` l

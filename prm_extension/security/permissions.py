@@ -8,7 +8,7 @@ from __future__ import annotations
 import frappe
 from pypika.terms import Criterion
 
-from prm_extension.partners import PARTNER_ROLES, is_manager, partner_of
+from prm_extension.services.partners import PARTNER_ROLES, is_manager, partner_of
 
 UNRESTRICTED = object()
 
@@ -173,3 +173,44 @@ def sell_through_line_query(user: str | None = None) -> str:
 
 def sell_through_line_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
 	return _allows(doc, "channel_partner", user)
+
+
+# ERPNext's Serial No and Warranty Claim carry the partner in a custom field
+WARRANTY_PARTNER_FIELD = "prm_channel_partner"
+
+
+def serial_no_query(user: str | None = None) -> str:
+	return _query("Serial No", WARRANTY_PARTNER_FIELD, user)
+
+
+def serial_no_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, WARRANTY_PARTNER_FIELD, user)
+
+
+def warranty_claim_query(user: str | None = None) -> str:
+	return _query("Warranty Claim", WARRANTY_PARTNER_FIELD, user)
+
+
+def warranty_claim_has_permission(doc, ptype: str | None = None, user: str | None = None) -> bool | None:
+	return _allows(doc, WARRANTY_PARTNER_FIELD, user)
+
+
+def partner_announcement_query(user: str | None = None) -> str:
+	"""Announcements are seen by audience (tier, territory tree, partner type, publish window):
+	one condition for lists and documents (``services.announcements.visible_condition``)."""
+	from prm_extension.services.announcements import visible_condition
+
+	return visible_condition(user)
+
+
+def partner_announcement_has_permission(
+	doc, ptype: str | None = None, user: str | None = None
+) -> bool | None:
+	from prm_extension.services.announcements import ANN, NOTHING, visible_condition
+
+	condition = visible_condition(user)
+	if not condition:
+		return None  # managers and other desk users: role permissions decide
+	if condition == NOTHING or doc.get("__islocal") or ptype not in (None, "read", "print"):
+		return False
+	return bool(frappe.db.sql(f"select 1 from {ANN} where {ANN}.`name` = %s and {condition}", doc.name))

@@ -1,12 +1,16 @@
 """Monthly summaries behind the PRM dashboards and reports, kept up to date in the same
 transaction as the documents they summarise.
 
-* ``PRM Sales Summary``: Sales Invoices through channel partners (``sales_summary``).
+* ``PRM Sales Summary``: Sales Invoices through channel partners, by month (stored as its first
+  day in ``posting_date``), company, Sales Partner, territory and product line. Each submitted
+  invoice adds its lines, a cancelled one takes them away, in the same transaction. Cost is the
+  line's incoming rate (stock items delivered with the invoice) or else the item's valuation
+  rate, times the quantity in stock units.
 * ``PRM Deal Summary``: Deal Registrations by submission month, won month, company, partner,
   territory, product line and status.
 * ``PRM Claim Summary``: Incentive Claims by program, partner, decision month and status.
 
-A document's ``on_change`` (every save, submit, cancel and ``db_set``: form, workflow, REST, Data
+A registration's or claim's ``on_change`` (every save, submit, cancel and ``db_set``: form, workflow, REST, Data
 Import, the scheduler) hands the summary the difference between its previous and its new
 contribution (``core.summaries``); ``on_trash`` takes the contribution away. ``rebuild_*``
 recomputes a summary from its documents on the long queue (after installing, or if the table was
@@ -19,9 +23,10 @@ import hashlib
 from decimal import Decimal
 
 import frappe
-from frappe.utils import add_months, get_first_day, getdate, now
+from frappe.utils import add_months, flt, get_first_day, getdate, now
 
 from prm_extension.core import summaries as core
+from prm_extension.services import live
 
 
 def key_name(key) -> str:
@@ -138,17 +143,55 @@ def follow_claim(doc, method=None) -> None:
 	follow(doc, core.claim_contribution, claim_state, CLAIMS, core.CLAIM_KEY, core.CLAIM_MEASURES)
 
 
+# --- partner sales ----------------------------------------------------------------------------
+
+SALES = "PRM Sales Summary"
+
+
+def invoice_state(si) -> core.InvoiceState:
+	partner = (
+		frappe.db.get_value("Channel Partner", {"sales_partner": si.sales_partner}, "name")
+		if si.sales_partner
+		else None
+	)
+	valuation: dict[str, float] = {}
+	lines = []
+	for item in si.items if partner else ():
+		rate = flt(item.incoming_rate)
+		if not rate and item.item_code:
+			if item.item_code not in valuation:
+				valuation[item.item_code] = flt(
+					frappe.get_cached_value("Item", item.item_code, "valuation_rate")
+				)
+			rate = valuation[item.item_code]
+		lines.append(
+			core.SalesLine(
+				item.item_group, core.dec(item.base_net_amount), core.dec(item.stock_qty), core.dec(rate)
+			)
+		)
+	return core.InvoiceState(si.posting_date, si.company, si.sales_partner, partner, si.territory, lines)
+
+
+def follow_invoice(doc, sign: int) -> None:
+	"""A Sales Invoice was submitted (``sign`` 1) or cancelled (-1): its rows go in or out."""
+	rows = core.add({}, core.sales_contribution(invoice_state(doc)), sign)
+	upsert(SALES, core.SALES_KEY, core.SALES_MEASURES, rows)
+	live.publish("Sales Invoice")
+
+
 # --- rebuild --------------------------------------------------------------------------------------
 
 
-def enqueue_rebuild(summary: str) -> None:
+def enqueue_rebuild(summary: str, **kwargs) -> None:
+	"""Queue ``rebuild_<summary>`` (deals, claims or sales) on the long queue, once."""
 	frappe.enqueue(
-		f"prm_extension.summaries.rebuild_{summary}",
+		f"prm_extension.services.summaries.rebuild_{summary}",
 		queue="long",
 		timeout=3600,
 		job_id=f"prm_rebuild_{summary}_summary",
 		deduplicate=True,
 		enqueue_after_commit=True,
+		**kwargs,
 	)
 
 
@@ -286,3 +329,61 @@ def rebuild_claims() -> int:
 			frappe.db.commit()
 		frappe.publish_progress((i + 1) * 100 / len(programs), title="PRM claim summary", description=program)
 	return frappe.db.count(CLAIMS)
+
+
+def rebuild_sales(from_date=None, to_date=None) -> int:
+	"""Recompute the PRM Sales Summary from submitted invoices, a month at a time (committed per
+	month, with progress). Without dates: all of it. Returns the number of summary rows written."""
+	bounds = frappe.db.sql(
+		"""select min(posting_date), max(posting_date) from `tabSales Invoice`
+		where docstatus = 1 and ifnull(sales_partner, '') != ''"""
+	)[0]
+	first = getdate(from_date or bounds[0]) if (from_date or bounds[0]) else None
+	last = getdate(to_date or bounds[1]) if (to_date or bounds[1]) else None
+	if from_date or to_date:
+		frappe.db.sql(
+			f"delete from `tab{SALES}` where posting_date between %s and %s",
+			(get_first_day(from_date or "1900-01-01"), to_date or "2999-12-31"),
+		)
+	else:
+		frappe.db.sql(f"delete from `tab{SALES}`")
+	if not first or not last or first > last:
+		return 0
+	columns = ", ".join(
+		f"`{c}`"
+		for c in (
+			"name",
+			"creation",
+			"modified",
+			"owner",
+			"modified_by",
+			*core.SALES_KEY,
+			*core.SALES_MEASURES,
+		)
+	)
+	month = "date_format(si.posting_date, '%%Y-%%m-01')"
+	written = 0
+	for i, count, start, end in _months(first, last):
+		# whole months: a month's summary rows hold all of its invoices
+		frappe.db.sql(
+			f"""insert into `tab{SALES}` ({columns})
+			select {_hash(month, "si.company", "si.sales_partner", "cp.name", "si.territory", "sii.item_group")},
+				%(stamp)s, %(stamp)s, %(user)s, %(user)s,
+				{month}, si.company, si.sales_partner, cp.name, nullif(si.territory, ''), nullif(sii.item_group, ''),
+				count(*), sum(sii.base_net_amount),
+				sum(sii.stock_qty * if(ifnull(sii.incoming_rate, 0) > 0, sii.incoming_rate, ifnull(item.valuation_rate, 0))),
+				sum(sii.stock_qty)
+			from `tabSales Invoice` si
+			join `tabChannel Partner` cp on cp.sales_partner = si.sales_partner
+			join `tabSales Invoice Item` sii on sii.parent = si.name and sii.parenttype = 'Sales Invoice'
+			left join `tabItem` item on item.name = sii.item_code
+			where si.docstatus = 1 and si.posting_date >= %(start)s and si.posting_date < %(end)s
+			group by {month}, si.company, si.sales_partner, cp.name, ifnull(si.territory, ''),
+				ifnull(sii.item_group, '')""",
+			{**_stamp(), "start": start, "end": end},
+		)
+		written += frappe.db.sql(f"select count(*) from `tab{SALES}` where posting_date = %s", (start,))[0][0]
+		if not frappe.flags.in_test:
+			frappe.db.commit()
+		frappe.publish_progress((i + 1) * 100 / count, title="PRM sales summary", description=str(start))
+	return written

@@ -9,8 +9,13 @@ exactly what ``resolve_path`` does, with the compiled map kept per worker proces
 rules themselves: a changed rule (a new web-view DocType, another app's hook) builds a new map.
 The rules are still read through ``get_website_rules`` (Frappe's cache), so nothing else changes.
 
+Only the app's own routes (``APP_ROUTES``: the partner portal and the application form) take this
+path. Every other path is resolved as if the app were not installed: by the other apps'
+``website_path_resolver`` hooks if there are any (Frappe calls every handler and keeps the last
+answer, so this one hands theirs on), else by Frappe's own ``resolve_path``.
+
 Tests: ``tests/test_templating.py`` compares this resolver with Frappe's for static, dynamic,
-web-view and unknown paths.
+web-view and unknown paths, and shows other apps' paths and resolvers untouched.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.routing.exceptions import RequestRedirect
 
+APP_ROUTES = ("partner", "become-a-partner")  # and the paths below them
+HOOK = "prm_extension.portal.routes.resolve_path"
 MAX_MAPS = 16  # a worker serving many sites keeps one map per distinct rule set
 _maps: dict[tuple, Map] = {}
 _lock = threading.Lock()
@@ -34,6 +41,19 @@ def _key(rules: list[dict]) -> tuple:
 	return tuple(
 		(r["from_route"], r["to_route"], repr(sorted((r.get("defaults") or {}).items()))) for r in rules
 	)
+
+
+def is_app_route(path: str | None) -> bool:
+	"""Is ``path`` (with or without its leading slash) one of the app's own pages?"""
+	path = (path or "").strip("/")
+	if path.endswith(".html"):
+		path = path[:-5]
+	return any(path == route or path.startswith(route + "/") for route in APP_ROUTES)
+
+
+def compiled_maps() -> int:
+	"""How many route maps this process keeps."""
+	return len(_maps)
 
 
 def route_map(rules: list[dict]) -> Map:
@@ -73,6 +93,8 @@ def resolve_path(path: str) -> str:
 	"""As ``frappe.website.path_resolver.resolve_path``. A rule that asks for a trailing slash
 	redirects, as Frappe's resolver does (there it returns a RedirectPage; a path resolver hook can
 	only raise the redirect, which Frappe's ``get_response`` turns into the same response)."""
+	if not is_app_route(path):
+		return resolve_elsewhere(path)
 	if not path:
 		path = "index"
 	if path.endswith(".html"):
@@ -87,3 +109,18 @@ def resolve_path(path: str) -> str:
 			frappe.flags.redirect_location = e.new_url
 			raise frappe.Redirect(e.code) from e
 	return path
+
+
+def resolve_elsewhere(path: str) -> str:
+	"""A path that is not the app's: the last other ``website_path_resolver`` handler's answer (as
+	Frappe would keep it without this app), else Frappe's own resolution."""
+	from frappe.website import path_resolver
+
+	others = [h for h in frappe.get_hooks("website_path_resolver") or [] if h != HOOK]
+	try:
+		if others:
+			return frappe.get_attr(others[-1])(path)
+		return path_resolver.resolve_path(path)
+	except RequestRedirect as e:
+		frappe.flags.redirect_location = e.new_url
+		raise frappe.Redirect(e.code) from e

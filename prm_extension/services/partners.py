@@ -142,13 +142,13 @@ def partner_facts(partner: str, live_count) -> PartnerFacts:
 	)
 
 
-def clear_tree_cache(doc=None, method=None) -> None:
+def clear_tree_cache() -> None:
 	"""A tree changed (nested-set bounds move on every insert): forget the memoised nodes."""
 	frappe.local.prm_tree_nodes = {}
 
 
 def only_drafts_deleted(doc, method=None) -> None:
-	"""Partners may delete their own drafts, nothing else (doc_events on_trash)."""
+	"""Partners may delete their own drafts, nothing else (the controllers' ``on_trash``)."""
 	if is_manager():
 		return
 	if doc.docstatus != 0 or (doc.get("status") or "Draft") != "Draft":

@@ -4,7 +4,7 @@ thresholds (``prm_extension.core.analytics.evaluate_tier``) and propose promotio
 as Partner Tier Review records for a PRM Manager to approve.
 
 The measures are read with grouped, indexed queries for a batch of partners at once; the monthly
-job runs on the long queue in batches with progress. It is idempotent (see ``prm_extension.tasks``):
+job runs on the long queue in batches with progress. It is idempotent (see ``prm_extension.jobs``):
 a rerun updates the open proposal of a partner instead of adding a second one, and leaves it
 untouched (no new version) while the figures are the same; a batch that stops half-way is undone,
 a partner that fails is left as it was and logged once.
@@ -19,7 +19,8 @@ from frappe import _
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import add_months, getdate, now_datetime, nowdate
 
-from prm_extension.core.analytics import Measures, TierRule, evaluate_tier, progress
+from prm_extension.core.tiers import Measures, TierRule, evaluate_tier, progress
+from prm_extension.services.batches import atomic, each_record, end_batch
 
 BATCH_SIZE = 500
 OPEN = "Proposed"
@@ -175,16 +176,9 @@ def record(proposal: dict) -> str | None:
 	return review.name
 
 
-def schedule_evaluation() -> None:
-	"""Monthly scheduler entry point (PRM Settings can switch it off)."""
-	if not frappe.db.get_single_value("PRM Settings", "tier_evaluation_enabled"):
-		return
-	enqueue_evaluation()
-
-
 def enqueue_evaluation() -> None:
 	frappe.enqueue(
-		"prm_extension.tier_engine.run_evaluation",
+		"prm_extension.services.tiers.run_evaluation",
 		queue="long",
 		job_id="prm_evaluate_tiers",
 		deduplicate=True,
@@ -195,8 +189,6 @@ def enqueue_evaluation() -> None:
 def run_evaluation(today=None, batch_size: int = BATCH_SIZE) -> dict:
 	"""Evaluate every Active partner, batch by batch (each one unit, committed, with progress);
 	a partner whose proposal cannot be recorded is left as it was and logged once."""
-	from prm_extension.tasks import atomic, each_record, end_batch
-
 	partners = frappe.get_all(
 		"Channel Partner", filters={"status": "Active"}, pluck="name", order_by="name asc"
 	)

@@ -15,7 +15,7 @@ from frappe import _
 from frappe.utils import nowdate
 
 from prm_extension.core.catalog import discount_percentage
-from prm_extension.partners import tree_nodes
+from prm_extension.services.partners import tree_nodes
 
 PAGE_LENGTH = 24
 MAX_OPTIONS = 500
@@ -116,7 +116,7 @@ def item_filters(partner: str, product_line: str | None = None) -> dict:
 
 
 def search_filters(search: str | None) -> list | None:
-	from prm_extension.portal import like_pattern
+	from prm_extension.services.formatting import like_pattern
 
 	text = (search or "").strip()[:140]
 	if not text:

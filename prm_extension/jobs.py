@@ -13,79 +13,18 @@ batches committed one by one, with progress, and is idempotent:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
-
 import frappe
 from frappe.query_builder.functions import Count
-from frappe.utils import CallbackManager, getdate, nowdate
+from frappe.utils import getdate, nowdate
 
-from prm_extension.api.portal import forget_home_figures
+from prm_extension.services import tiers
+from prm_extension.services.batches import atomic, each_record, end_batch
+from prm_extension.services.home import forget_home_figures
 
 BATCH_SIZE = 1000
 # Error Log titles (one row per record and title, see log_once)
 DEAL_EXPIRY_FAILED = "PRM: deal registration could not be expired"
 CLAIM_FAILED = "PRM: program claim could not be computed"
-
-
-@contextmanager
-def atomic():
-	"""Run a block as one unit inside the job's transaction. If it raises, what it wrote is undone
-	(a savepoint), and so is what it queued for after the commit: background jobs (the deals'
-	status e-mails) and realtime messages, which Frappe's rollback to a savepoint keeps and which
-	would announce a change that never happened. The exception goes on to the caller."""
-	outer, outer_log = frappe.db.after_commit, getattr(frappe.local, "_realtime_log", None)
-	frappe.db.after_commit = inner = CallbackManager()
-	frappe.local._realtime_log = unit_log = []  # publish_realtime(after_commit=True) appends here
-	point = f"prm_{frappe.generate_hash(length=10)}"
-	frappe.db.savepoint(point)
-	try:
-		yield
-	except BaseException:
-		frappe.db.rollback(save_point=point)
-		raise
-	else:
-		frappe.db.release_savepoint(point)
-		outer.add(inner.run)  # the unit's callbacks run at the commit, in their order
-	finally:
-		frappe.db.after_commit = outer
-		if outer_log is not None:
-			frappe.local._realtime_log = outer_log
-		elif hasattr(frappe.local, "_realtime_log"):
-			del frappe.local._realtime_log
-	for event, message, room in unit_log:  # kept: handed on to the enclosing transaction
-		frappe.publish_realtime(event, message, room=room, after_commit=True)
-
-
-def log_once(title: str, doctype: str, name: str) -> None:
-	"""Log the current exception for a record the job could not process, unless that record has
-	an Error Log with this title already (reruns retry it every day)."""
-	if not frappe.db.exists(
-		"Error Log", {"method": title, "reference_doctype": doctype, "reference_name": name}
-	):
-		frappe.log_error(title=title, reference_doctype=doctype, reference_name=name)
-
-
-def each_record(
-	items: Iterable, process: Callable, doctype: str, title: str, key: Callable = lambda item: item
-) -> int:
-	"""``process(item)`` for each item as a unit of its own (see ``atomic``): one that raises is
-	undone, logged once and left for the next run. Returns how many were processed (``process``
-	answers whether it did anything)."""
-	done = 0
-	for item in items:
-		try:
-			with atomic():
-				done += bool(process(item))
-		except Exception:
-			log_once(title, doctype, key(item))
-	return done
-
-
-def end_batch(done: int, total: int, title: str) -> None:
-	if not frappe.flags.in_test:
-		frappe.db.commit()
-	frappe.publish_progress(done * 100 / max(total, 1), title=title, description=f"{done}/{total}")
 
 
 # --- account reservations ---------------------------------------------------------------------
@@ -94,7 +33,7 @@ def end_batch(done: int, total: int, title: str) -> None:
 def schedule_reservation_expiry() -> None:
 	"""Scheduler entry point: queue the sweep on the long queue (once, even if triggered twice)."""
 	frappe.enqueue(
-		"prm_extension.tasks.expire_reservations",
+		"prm_extension.jobs.expire_reservations",
 		queue="long",
 		job_id="prm_expire_reservations",
 		deduplicate=True,
@@ -158,7 +97,7 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 
 def schedule_deal_expiry() -> None:
 	frappe.enqueue(
-		"prm_extension.tasks.expire_deals",
+		"prm_extension.jobs.expire_deals",
 		queue="long",
 		job_id="prm_expire_deals",
 		deduplicate=True,
@@ -214,7 +153,7 @@ def compute_program_claims(program: str, batch_size: int = 200) -> dict:
 	whose period has ended, that has no live claim yet and earned something; they wait as
 	Submitted for a PRM Manager. Runs on the long queue, committing per batch with progress; a
 	rerun creates nothing twice, and a claim the rules refuse is tried again by the next run."""
-	from prm_extension.incentive_engine import CLAIM_LIVE, compute
+	from prm_extension.services.incentives import CLAIM_LIVE, compute
 
 	prog = frappe.get_doc("Incentive Program", program)
 	if prog.program_type == "MDF / Co-op":
@@ -260,3 +199,13 @@ def compute_program_claims(program: str, batch_size: int = 200) -> dict:
 			)
 		end_batch(min(start + batch_size, len(allocations)), len(allocations), frappe._("Computing claims"))
 	return {"created": created, "skipped": len(allocations) - created}
+
+
+# --- tier evaluation --------------------------------------------------------------------------
+
+
+def schedule_tier_evaluation() -> None:
+	"""Monthly scheduler entry point (PRM Settings can switch it off)."""
+	if not frappe.db.get_single_value("PRM Settings", "tier_evaluation_enabled"):
+		return
+	tiers.enqueue_evaluation()
