@@ -27,7 +27,7 @@ HOME_CACHE_SECONDS = 300
 HOME_VERSIONS = "prm_home_figures_version"
 
 
-def forgetcounted_home_figures(partner: str | None) -> None:
+def forget_home_figures(partner: str | None) -> None:
 	"""A document of ``partner`` changed: its users' cached home figures (and the managers'
 	channel-wide ones) are not used again."""
 	token = frappe.generate_hash(length=10)
@@ -35,7 +35,7 @@ def forgetcounted_home_figures(partner: str | None) -> None:
 		frappe.cache.hset(HOME_VERSIONS, key, token)
 
 
-def cachedcounted_home_figures() -> dict:
+def cached_home_figures() -> dict:
 	"""The session partner's figures (a manager gets the channel's), from the cache when it is current."""
 	partner = partner_of()
 	version = frappe.cache.hget(HOME_VERSIONS, partner or "*") or "-"
@@ -65,7 +65,7 @@ def counted_home_figures(partner: str | None) -> dict:
 
 	if get_user_permissions():
 		# User Permissions narrow what frappe.get_list returns: count through it for such users
-		return listedcounted_home_figures(partner)
+		return listed_home_figures(partner)
 	today = getdate(nowdate())
 	pipeline = open_registrations(partner)
 	expiring = []
@@ -131,7 +131,7 @@ def counted_home_figures(partner: str | None) -> dict:
 	return _shape(partner, pipeline, expiring, available, claims, awaiting_by_status)
 
 
-def listedcounted_home_figures(partner: str | None) -> dict:
+def listed_home_figures(partner: str | None) -> dict:
 	"""The same figures through ``frappe.get_list`` (every permission rule Frappe applies, User
 	Permissions included): for users restricted by User Permissions, and the reference the fast
 	counts are tested against."""

@@ -229,6 +229,64 @@ class TestChannelAnalytics(PRMTestCase):
 		)
 		self.assertEqual((act[self.p3].registrations, act[self.p3].reservations), (0, 1))
 
+	def test_conflicts_and_spend_follow_tier_and_territory(self):
+		"""Refused reservations get the deal checks' scope (partner, tier, territory, product line):
+		a tier- or territory-filtered conflict log, its chart and card never mix in other tiers'
+		or territories' refusals; incentive spend follows the partner's tier and home territory."""
+		from prm_extension.tests.utils import allocate, make_program
+
+		france = make_customer(territory="PRM France", prm_is_house_account=1).name
+		refused = as_user(user_of(self.p2), reserve, france)  # tier B, an account in France
+		self.assertFalse(refused["ok"])
+		mine, theirs = refused["reservation"], self.refusal["reservation"]  # theirs: tier A, Germany
+
+		def log(**kw):
+			return {
+				r.record
+				for r in analytics.conflict_log(self.scope(**kw))
+				if r.source == "Account Reservation"
+			}
+
+		self.assertEqual(log(tier=self.tier_b), {mine})
+		self.assertIn(theirs, log(tier=self.tier_a))
+		self.assertNotIn(mine, log(tier=self.tier_a))
+		self.assertIn(mine, log(territory="PRM France"))
+		self.assertNotIn(theirs, log(territory="PRM France"))
+		self.assertEqual(log(tier=self.tier_b, territory="PRM Europe"), {mine})
+		self.assertEqual(log(tier=self.tier_b, territory="PRM Americas"), set())
+		self.assertEqual(
+			analytics.conflicts_by_rule(self.scope(tier=self.tier_b)),
+			[{"source": "Account Reservation", "rule": "house_account", "count": 1}],
+		)
+		# the report, the workspace card and chart read the same scope
+		filters = {"from_date": self.today, "to_date": self.today}
+		_cols, data, _msg, chart = channel_conflict_log.execute({**filters, "tier": self.tier_b})[:4]
+		self.assertEqual([r.record for r in data], [mine])
+		self.assertEqual(chart["data"]["datasets"][0]["values"], [1])
+		_cols, data = channel_conflict_log.execute(
+			{**filters, "tier": self.tier_b, "territory": "PRM Americas"}
+		)[:2]
+		self.assertEqual(data, [])
+		self.assertEqual(dashboard.conflicts({**filters, "tier": self.tier_b})["value"], 1)
+		self.assertEqual(
+			dashboard.conflicts({**filters, "tier": self.tier_b, "territory": "PRM USA"})["value"], 0
+		)
+		data = chart_source.get(filters={"metric": "Conflicts", **filters, "tier": self.tier_b})
+		self.assertEqual((data["labels"], data["datasets"][0]["values"]), (["house_account"], [1]))
+
+		program = make_program(budget=5000).name
+		allocate(program, self.p1, 1200)  # tier A, home territory PRM World
+
+		def allocated(**kw):
+			rows = {r.program: r for r in analytics.incentive_spend(self.scope(**kw))}
+			return D(str(rows[program].allocated or 0))
+
+		self.assertEqual(allocated(), D("1200"))
+		self.assertEqual(allocated(tier=self.tier_a), D("1200"))
+		self.assertEqual(allocated(tier=self.tier_b), D("0"))
+		self.assertEqual(allocated(territory="PRM World"), D("1200"))
+		self.assertEqual(allocated(territory="PRM Europe"), D("0"))
+
 	# --- reports, cards, charts ---------------------------------------------------------------------
 
 	def test_reports(self):
