@@ -34,7 +34,7 @@ TARGET_MS = 150
 UNCACHED_HOME = "/partner (figures not cached)"
 # Frappe's own portal page for a logged-in website user, rendered the same way: what any Frappe v15
 # page costs here (routing, the base template's ~320 KB; with this app installed its templates'
-# compiled code is kept per process too, see prm_extension/templating.py).
+# compiled code is kept per process too, see prm_extension/portal/templating.py).
 BASELINE = "/me"
 
 

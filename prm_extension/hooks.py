@@ -99,7 +99,7 @@ doc_events = {
 	},
 }
 
-# One partner scope feeds both list conditions and document checks (prm_extension/permissions.py).
+# One partner scope feeds both list conditions and document checks (prm_extension/security/permissions.py).
 permission_query_conditions = {
 	"Account Reservation": "prm_extension.security.permissions.account_reservation_query",
 	"Channel Partner": "prm_extension.security.permissions.channel_partner_query",
@@ -190,14 +190,14 @@ website_route_rules = [
 	{"from_route": "/partner/news/<name>", "to_route": "partner/news"},
 	{"from_route": "/partner/products/<item>", "to_route": "partner/products"},
 ]
-# the app's www pages render without the desk's app-switcher boot data (see portal_page.py)
+# the app's www pages render without the desk's app-switcher boot data (see portal/renderer.py)
 page_renderer = ["prm_extension.portal.renderer.PortalPage"]
 # Frappe's path resolution with the website route map compiled once per worker, not per request
-# (see website_routes.py)
+# (see portal/routes.py; the app's own routes only)
 website_path_resolver = ["prm_extension.portal.routes.resolve_path"]
 role_home_page = {"Partner Admin": "partner", "Partner User": "partner"}
 
-# compiled Jinja templates kept per web worker (see templating.py): the portal's pages render in
+# compiled Jinja templates kept per web worker (see portal/templating.py; the app's own pages only): the portal's pages render in
 # well under half the time; the per-request environment and its data stay as Frappe makes them
 before_request = ["prm_extension.portal.templating.keep_compiled_templates"]
 

@@ -196,19 +196,43 @@ def test_hooks_keep_only_what_concerns_other_apps_doctypes():
 	assert sorted(set(hooks_value("doc_events")) & ours) == []
 
 
-@pytest.mark.parametrize("hook", ["doc_events", "permission_query_conditions", "has_permission"])
+HOOKS = (
+	"doc_events",
+	"permission_query_conditions",
+	"has_permission",
+	"scheduler_events",
+	"auth_hooks",
+	"after_request",
+	"before_request",
+	"website_path_resolver",
+	"page_renderer",
+	"after_install",
+	"after_migrate",
+	"before_tests",
+	"jinja",
+)
+
+
+def dotted_paths(value) -> list[str]:
+	if isinstance(value, str):
+		return [value] if value.startswith("prm_extension.") else []
+	if isinstance(value, dict):
+		return [p for v in value.values() for p in dotted_paths(v)]
+	if isinstance(value, list | tuple):
+		return [p for v in value for p in dotted_paths(v)]
+	return []
+
+
+@pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_names_a_function_that_exists(hook):
-	value = hooks_value(hook)
-	paths = []
-	for entry in value.values():
-		for item in entry.values() if isinstance(entry, dict) else [entry]:
-			paths += item if isinstance(item, list) else [item]
+	paths = dotted_paths(hooks_value(hook))
 	missing = []
 	for dotted in paths:
-		module, _, func = dotted.rpartition(".")
+		module, _, name = dotted.rpartition(".")
 		path = SOURCES.get(module)
 		defined = path and any(
-			isinstance(n, ast.FunctionDef) and n.name == func for n in ast.parse(path.read_text()).body
+			isinstance(n, ast.FunctionDef | ast.ClassDef) and n.name == name
+			for n in ast.parse(path.read_text()).body
 		)
 		if not defined:
 			missing.append(dotted)

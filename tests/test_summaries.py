@@ -186,3 +186,58 @@ def test_following_every_change_equals_summarising_the_final_states(history):
 			assert abs(whole - lines) <= D("1e-9") * len(s.lines)
 		else:
 			assert lines == 0
+
+
+# --- partner sales ---------------------------------------------------------------------------
+
+from prm_extension.core.summaries import (  # noqa: E402
+	SALES_KEY,
+	SALES_MEASURES,
+	SALES_NAMED_BY,
+	InvoiceState,
+	SalesLine,
+	sales_contribution,
+)
+
+sales_lines = st.lists(
+	st.builds(
+		SalesLine,
+		st.sampled_from(["Servers", "Software", None]),
+		st.decimals(min_value=-1000, max_value=100000, places=2),
+		st.decimals(min_value=0, max_value=500, places=3),
+		st.decimals(min_value=0, max_value=5000, places=4),
+	),
+	max_size=6,
+)
+invoices = st.builds(
+	InvoiceState,
+	st.sampled_from(["2026-01-15", "2026-02-01", "2026-02-28"]),
+	st.just("ACME"),
+	st.sampled_from(["SP One", "SP Two"]),
+	st.sampled_from(["CP One", "CP Two", None]),
+	st.sampled_from(["Germany", "", None]),
+	sales_lines,
+)
+
+
+@given(st.lists(st.tuples(invoices, st.booleans()), max_size=8))
+def test_sales_summary_holds_the_submitted_invoices_not_the_cancelled(history):
+	"""Submitting adds an invoice's rows, cancelling takes exactly them away: the summary equals the
+	invoices that stay submitted, per month, partner, territory and product line."""
+	summary: dict = {}
+	kept = []
+	for invoice, cancelled in history:
+		add(summary, sales_contribution(invoice))
+		if cancelled:
+			add(summary, sales_contribution(invoice), -1)
+		else:
+			kept.append(invoice)
+	assert summary == total(sales_contribution(i) for i in kept)
+	for key, measures in summary.items():
+		assert len(key) == len(SALES_KEY) and len(measures) == len(SALES_MEASURES)
+		assert key[0].day == 1 and key[-1] is not None  # month; always a channel partner
+	if not any(i.channel_partner for i in kept):
+		assert summary == {}
+	lines = sum(len(i.lines) for i in kept if i.channel_partner)
+	assert sum(m[0] for m in summary.values()) == lines
+	assert 0 < SALES_NAMED_BY < len(SALES_KEY)

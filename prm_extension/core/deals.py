@@ -254,9 +254,11 @@ def verdict(checks: Sequence[Check]) -> str:
 
 # --- Workflow -----------------------------------------------------------------------------------
 # The one definition of the registration's states and moves. The "Deal Registration Approval"
-# workflow fixture is written from it (the fast suite compares them), the controller checks every
+# workflow fixture is kept equal to it (the fast suite compares them), the controller checks every
 # status change against it, and the moves the workflow does not carry (a submitted invoice wins
-# the deal, the scheduler expires it) are the system's.
+# the deal, the scheduler expires it) are the system's. Partners reach no workflow endpoint
+# (security/gate.py): they mark a deal lost through ``api.deals.mark_lost``, which asks the reason;
+# the workflow names them too so that the desk and the rules agree on who may.
 
 PARTNER, MANAGER, SYSTEM = "partner", "manager", "system"
 # who an actor is in the workflow's terms (its transitions name roles)

@@ -29,14 +29,15 @@ from prm_extension.core import summaries as core
 from prm_extension.services import live
 
 
-def key_name(key) -> str:
-	"""Primary key of a summary row: a hash of its dimensions (the rebuild computes the same hash
-	in SQL: ``concat_ws('|', ifnull(…, ''), …)``)."""
-	raw = "|".join("" if v is None else str(v) for v in key)
+def key_name(key, named_by: int | None = None) -> str:
+	"""Primary key of a summary row: a hash of its dimensions, or of the first ``named_by`` of them
+	when the others follow from those (the rebuild computes the same hash in SQL:
+	``concat_ws('|', ifnull(…, ''), …)``)."""
+	raw = "|".join("" if v is None else str(v) for v in key[:named_by])
 	return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
-def upsert(doctype: str, key_fields, measure_fields, rows: dict) -> None:
+def upsert(doctype: str, key_fields, measure_fields, rows: dict, named_by: int | None = None) -> None:
 	"""Add ``rows`` ({key: measures}) to the summary table in one statement (existing rows are
 	incremented), then drop the rows whose count fell to zero."""
 	if not rows:
@@ -45,7 +46,7 @@ def upsert(doctype: str, key_fields, measure_fields, rows: dict) -> None:
 	columns = ("name", "creation", "modified", "owner", "modified_by", *key_fields, *measure_fields)
 	values = []
 	for key, measures in rows.items():
-		values.append((key_name(key), stamp, stamp, user, user, *key, *(_db(m) for m in measures)))
+		values.append((key_name(key, named_by), stamp, stamp, user, user, *key, *(_db(m) for m in measures)))
 	row = "(" + ", ".join(["%s"] * len(columns)) + ")"
 	updates = ", ".join(f"`{m}` = `{m}` + values(`{m}`)" for m in measure_fields)
 	frappe.db.sql(
@@ -58,7 +59,7 @@ def upsert(doctype: str, key_fields, measure_fields, rows: dict) -> None:
 	if any(m[0] < 0 for m in rows.values()):
 		frappe.db.sql(
 			f"delete from `tab{doctype}` where name in %(names)s and `{count}` <= 0",
-			{"names": [key_name(k) for k, m in rows.items() if m[0] < 0]},
+			{"names": [key_name(k, named_by) for k, m in rows.items() if m[0] < 0]},
 		)
 
 
@@ -175,7 +176,7 @@ def invoice_state(si) -> core.InvoiceState:
 def follow_invoice(doc, sign: int) -> None:
 	"""A Sales Invoice was submitted (``sign`` 1) or cancelled (-1): its rows go in or out."""
 	rows = core.add({}, core.sales_contribution(invoice_state(doc)), sign)
-	upsert(SALES, core.SALES_KEY, core.SALES_MEASURES, rows)
+	upsert(SALES, core.SALES_KEY, core.SALES_MEASURES, rows, named_by=core.SALES_NAMED_BY)
 	live.publish("Sales Invoice")
 
 
@@ -367,9 +368,9 @@ def rebuild_sales(from_date=None, to_date=None) -> int:
 		# whole months: a month's summary rows hold all of its invoices
 		frappe.db.sql(
 			f"""insert into `tab{SALES}` ({columns})
-			select {_hash(month, "si.company", "si.sales_partner", "cp.name", "si.territory", "sii.item_group")},
+			select {_hash(month, "si.company", "si.sales_partner", "si.territory", "sii.item_group")},
 				%(stamp)s, %(stamp)s, %(user)s, %(user)s,
-				{month}, si.company, si.sales_partner, cp.name, nullif(si.territory, ''), nullif(sii.item_group, ''),
+				{month}, si.company, si.sales_partner, nullif(si.territory, ''), nullif(sii.item_group, ''), cp.name,
 				count(*), sum(sii.base_net_amount),
 				sum(sii.stock_qty * if(ifnull(sii.incoming_rate, 0) > 0, sii.incoming_rate, ifnull(item.valuation_rate, 0))),
 				sum(sii.stock_qty)

@@ -1,6 +1,6 @@
 """Tier evaluation: measure each partner over the evaluation window (invoiced revenue through its
 Sales Partner, won deal registrations, valid certifications), compare with the Partner Tier
-thresholds (``prm_extension.core.analytics.evaluate_tier``) and propose promotions and demotions
+thresholds (``prm_extension.core.tiers.evaluate_tier``) and propose promotions and demotions
 as Partner Tier Review records for a PRM Manager to approve.
 
 The measures are read with grouped, indexed queries for a batch of partners at once; the monthly

@@ -22,7 +22,7 @@ import frappe
 from frappe.realtime import clear_realtime_log
 from frappe.utils import CallbackManager, add_days, now, nowdate
 
-from prm_extension import jobs as jobs
+from prm_extension import jobs
 from prm_extension.api.deals import decide
 from prm_extension.prm.doctype.deal_registration.deal_registration import DealRegistration
 from prm_extension.prm.doctype.incentive_claim.incentive_claim import IncentiveClaim
@@ -601,3 +601,38 @@ class TestTierEvaluation(JobCase):
 		self.check_rerun_after_stop(
 			self.victim, self.injection, self.order[: position - 1], [self.order[position - 1]]
 		)
+
+
+class TestMovedModules(PRMTestCase):
+	"""An upgraded site's stored method names follow the 0.4 layout (patches/v0_4/moved_modules.py)."""
+
+	def test_queued_jobs_and_scheduled_job_types_follow_the_moves(self):
+		from frappe.utils.background_jobs import get_queue
+
+		from prm_extension.patches.v0_4 import moved_modules
+
+		for old, new in {**moved_modules.QUEUED, **moved_modules.SCHEDULED}.items():
+			frappe.get_attr(new)  # every new name exists
+			self.assertNotEqual(old, new)
+		# a status e-mail job queued by the old code, before the upgrade
+		old = "prm_extension.deal_engine.send_status_notifications"
+		job = frappe.enqueue(old, queue="short", registration="DR-NONE", status="Approved")
+		try:
+			with self.assertRaises(ModuleNotFoundError):
+				frappe.get_attr(old)  # it would fail in the worker
+			self.assertGreaterEqual(moved_modules.follow_queued_jobs(), 1)
+			again = get_queue("short").fetch_job(job.id)
+			self.assertEqual(again.kwargs["method"], moved_modules.QUEUED[old])
+			self.assertEqual(again.kwargs["kwargs"], {"registration": "DR-NONE", "status": "Approved"})
+			self.assertEqual(moved_modules.follow_queued_jobs(), 0)  # nothing left to move
+		finally:
+			job.delete()
+		# a Scheduled Job Type stored under the old name keeps its record (and a stopped job stays stopped)
+		new = "prm_extension.jobs.schedule_deal_expiry"
+		name = frappe.db.get_value("Scheduled Job Type", {"method": new})
+		frappe.db.set_value(
+			"Scheduled Job Type", name, {"method": "prm_extension.tasks.schedule_deal_expiry", "stopped": 1}
+		)
+		moved_modules.execute()
+		self.assertEqual(frappe.db.get_value("Scheduled Job Type", name, ["method", "stopped"]), (new, 1))
+		frappe.db.set_value("Scheduled Job Type", name, "stopped", 0)

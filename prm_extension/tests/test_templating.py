@@ -1,4 +1,4 @@
-"""Compiled templates kept per web worker (templating.py): faster pages, never stale or shared
+"""Compiled templates kept per web worker (portal/templating.py): faster pages, never stale or shared
 data."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class TestCompiledTemplates(PRMTestCase):
 
 
 class TestPortalPageRenderer(PRMTestCase):
-	"""The app's www pages render through ``portal_page.PortalPage`` (no desk app-switcher boot
+	"""The app's www pages render through ``portal.renderer.PortalPage`` (no desk app-switcher boot
 	data); other apps' pages keep Frappe's own renderer."""
 
 	def resolve(self, path):
@@ -123,7 +123,7 @@ class TestPortalPageRenderer(PRMTestCase):
 
 
 class TestWebsiteRoutes(PRMTestCase):
-	"""``website_routes.resolve_path`` (the ``website_path_resolver`` hook) answers as Frappe's
+	"""``portal.routes.resolve_path`` (the ``website_path_resolver`` hook) answers as Frappe's
 	``resolve_path`` does, with the route map compiled once."""
 
 	def both(self, path):

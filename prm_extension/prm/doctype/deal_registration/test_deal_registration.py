@@ -183,7 +183,7 @@ class TestDealRegistration(PRMTestCase):
 		with self.assertRaises(frappe.UpdateAfterSubmitError):
 			doc.save()
 
-	def test_won_and_lost_through_the_workflow_are_manager_actions(self):
+	def test_won_is_a_manager_action_and_lost_needs_a_reason(self):
 		doc = register_as(B, make_customer().name)
 		approve(doc.name)
 		doc.reload()

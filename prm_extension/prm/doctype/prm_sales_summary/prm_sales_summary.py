@@ -1,6 +1,6 @@
 """PRM Sales Summary: one row per month, company, partner, territory and product line with the net
 revenue and cost of submitted Sales Invoices through channel partners. Written only by
-``prm_extension.services.sales_summary`` (submit / cancel hooks and the rebuild job)."""
+``prm_extension.services.summaries`` (the Sales Invoice submit / cancel hooks and the rebuild job)."""
 
 import frappe
 from frappe.model.document import Document
