@@ -7,11 +7,11 @@ functions only shape requests and answers.
 import frappe
 from frappe import _
 
-from prm_extension.core.identity import AccountKeys, Candidate, IdentityError, classify, parse_query
+from prm_extension.core.identity import IdentityError, classify, parse_query
 from prm_extension.core.reservations import PartnerFacts, availability, decide
 from prm_extension.prm.doctype.account_reservation.account_reservation import ReservationRefused
 from prm_extension.services import reservations as service
-from prm_extension.services.partners import is_manager, resolve_acting_partner
+from prm_extension.services.partners import is_manager, resolve_acting_partner, tree_nodes
 from prm_extension.services.reasons import explain
 
 IDENTITY_MESSAGES = {
@@ -31,56 +31,10 @@ def _keys(query, domain, tax_id):
 		frappe.throw(IDENTITY_MESSAGES[e.code](), frappe.ValidationError, title=_("Invalid search"))
 
 
-def _candidates(keys, limit: int) -> list[Candidate]:
-	"""Customers (then prospects and leads) sharing a key, by indexed lookups."""
-	out: list[Candidate] = []
-	for doctype, name_field, extra in (
-		("Customer", "customer_name", ["prm_tax_key", "prm_root_customer"]),
-		("Prospect", "company_name", []),
-		("Lead", "company_name", []),
-	):
-		table = frappe.qb.DocType(doctype)
-		fields = [table.name, table[name_field], table.prm_name_key, table.prm_domain] + [
-			table[f] for f in extra
-		]
-		conditions = []
-		if keys.name_key:
-			conditions.append(table.prm_name_key == keys.name_key)
-		if keys.domain:
-			conditions.append(table.prm_domain == keys.domain)
-		if doctype == "Customer" and keys.tax_key:
-			conditions.append(table.prm_tax_key == keys.tax_key)
-		if not conditions:
-			continue
-		rows = []
-		for condition in conditions:  # one indexed lookup per key (an OR would defeat the indexes)
-			query = frappe.qb.from_(table).select(*fields).where(condition).limit(limit + 1)
-			if doctype == "Customer":
-				query = query.where(table.disabled == 0)
-			rows.extend(query.run(as_dict=True))
-		seen = set()
-		for r in rows:
-			if r.name in seen:
-				continue
-			seen.add(r.name)
-			out.append(
-				Candidate(
-					doctype,
-					r.name,
-					AccountKeys(r.prm_name_key or "", r.prm_domain or "", r.get("prm_tax_key") or ""),
-					group=r.name,
-				)
-			)
-		if out and doctype == "Customer":
-			break  # a customer match makes prospects and leads irrelevant
-	return out
-
-
-def _verdict(partner: str | None, customer: str, territory: str | None, product_line: str | None) -> dict:
-	row = service.customer_row(customer)
+def _verdict(partner: str | None, row, territory: str | None, product_line: str | None) -> dict:
 	if partner:
 		decision, _row = service.evaluate(
-			partner, customer, territory or row.territory, product_line, row=row
+			partner, row.name, territory or row.territory, product_line, row=row, cached=True
 		)
 	else:
 		# A channel manager asking without a partner: is anybody holding it?
@@ -125,13 +79,14 @@ def check_availability(
 	not_found or prospect, with a reason. Another partner's identity is never part of the answer."""
 	partner = resolve_acting_partner(channel_partner)
 	for value, doctype in ((territory, "Territory"), (product_line, "Item Group")):
-		if value and not frappe.db.exists(doctype, value):
+		if value and not tree_nodes(doctype, [value]):
 			frappe.throw(
 				_("{0} {1} does not exist.").format(_(doctype), frappe.bold(value)), frappe.DoesNotExistError
 			)
 	keys = _keys(query, domain, tax_id)
 	limit = frappe.get_cached_doc("PRM Settings").max_match_candidates or 20
-	result = classify(keys, _candidates(keys, limit), max_matches=limit)
+	candidates, rows = service.find_accounts(keys, limit)
+	result = classify(keys, candidates, max_matches=limit)
 	if result.outcome == "none":
 		return {
 			"status": "not_found",
@@ -154,9 +109,9 @@ def check_availability(
 			"status": "ambiguous",
 			"can_reserve": False,
 			"reason": _("Several customer accounts match: pick one, or search by web domain or tax id."),
-			"candidates": [_verdict(partner, c.name, territory, product_line) for c in result.matches],
+			"candidates": [_verdict(partner, rows[c.name], territory, product_line) for c in result.matches],
 		}
-	return _verdict(partner, first.name, territory, product_line)
+	return _verdict(partner, rows[first.name], territory, product_line)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -1,4 +1,21 @@
-"""Who is who: which Channel Partner a user acts for, and the plain facts the rules read."""
+"""Who is who: which Channel Partner a user acts for, and the plain facts the rules read.
+
+The hot path (a partner checking an account, many times a day) reads these facts from caches
+instead of the database:
+
+* which partner a user belongs to: a Redis hash (``prm_partner_of``), dropped whenever a Channel
+  Partner is saved (its members changed);
+* a partner's context (status, tier, territories, product lines, live reservations counted up to
+  the tier's limit): a Redis hash (``prm_partner_context``), dropped for a partner whenever it or
+  one of its reservations changes;
+* the trees (Territory, Item Group, Customer Group bounds), the tier limits and the house-account
+  rules: kept per worker process under one version token in Redis (``prm_rules_version``) that
+  the tree hooks, Partner Tier and PRM Settings renew.
+
+Each is dropped at once, again after the transaction commits and again if it rolls back, so a
+read that raced the change, or cached what a rolled-back transaction wrote, is not kept. Write
+paths (reserving, approving) read the database under row locks, never these caches.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +27,40 @@ from prm_extension.core.scope import Node
 
 MANAGER_ROLES = ("PRM Manager", "System Manager")
 PARTNER_ROLES = ("Partner Admin", "Partner User")
+MEMBERS = "prm_partner_of"  # Redis hash: user -> partner ("" for none)
+CONTEXT = "prm_partner_context"  # Redis hash: partner -> its context (see partner_context)
+RULES_VERSION = "prm_rules_version"  # Redis key: token of the trees, tiers and settings kept per process
+TREES = ("Territory", "Item Group", "Customer Group")
+_process: dict = {"version": None}  # this worker's copy of what RULES_VERSION versions
+
+
+def after_transaction(forget) -> None:
+	"""Run ``forget`` now, after the commit and after a rollback of this transaction."""
+	forget()
+	frappe.db.after_commit.add(forget)
+	frappe.db.after_rollback.add(forget)
+
+
+def process_memo() -> dict:
+	"""What this worker keeps under the current rules version (read once per request)."""
+	token = frappe.cache.get_value(RULES_VERSION)  # memoised for the request by frappe.local.cache
+	if token is None:
+		token = frappe.generate_hash(length=10)
+		frappe.cache.set_value(RULES_VERSION, token)
+	if _process["version"] != token:
+		_process.clear()
+		_process["version"] = token
+	return _process
+
+
+def forget_rules() -> None:
+	"""A tree, a tier or PRM Settings changed: every worker reloads what the version covers."""
+
+	def renew():
+		frappe.cache.set_value(RULES_VERSION, frappe.generate_hash(length=10))
+		_process["version"] = None
+
+	after_transaction(renew)
 
 
 def is_manager(user: str | None = None) -> bool:
@@ -26,20 +77,39 @@ def partner_of(user: str | None = None) -> str | None:
 	if cache is None:
 		cache = frappe.local.prm_partner_of = {}
 	if user not in cache:
-		member = frappe.qb.DocType("Channel Partner Member")
-		rows = (
-			frappe.qb.from_(member)
-			.select(member.parent)
-			.where((member.user == user) & (member.enabled == 1) & (member.parenttype == "Channel Partner"))
-			.limit(1)
-			.run()
-		)
-		cache[user] = rows[0][0] if rows else None
+		partner = frappe.cache.hget(MEMBERS, user)
+		if partner is None:
+			rows = frappe.db.sql(
+				"""select parent from `tabChannel Partner Member`
+				where user = %s and enabled = 1 and parenttype = 'Channel Partner' limit 1""",
+				user,
+			)
+			partner = rows[0][0] if rows else ""
+			frappe.cache.hset(MEMBERS, user, partner)
+		cache[user] = partner or None
 	return cache[user]
 
 
+def forget_partner(partner: str | None, members: bool = False) -> None:
+	"""``partner`` (or one of its reservations) changed: its cached context is not used again;
+	with ``members``, neither is any user's partner."""
+
+	def forget():
+		if partner:
+			frappe.cache.hdel(CONTEXT, partner)
+		if members:
+			frappe.cache.delete_value(MEMBERS)
+			frappe.local.prm_partner_of = {}
+
+	after_transaction(forget)
+
+
 def clear_partner_cache() -> None:
+	"""Forget every cached partner fact (after changing partners outside their documents)."""
 	frappe.local.prm_partner_of = {}
+	frappe.cache.delete_value([MEMBERS, CONTEXT])
+	frappe.cache.set_value(RULES_VERSION, frappe.generate_hash(length=10))
+	frappe.local.prm_tree_nodes = {}
 
 
 def require_partner(user: str | None = None) -> str:
@@ -65,34 +135,46 @@ def resolve_acting_partner(channel_partner: str | None) -> str | None:
 	return own
 
 
+def tree(doctype: str) -> dict[str, Node | None]:
+	"""Every node of a tree (Territory, Item Group, Customer Group) by name, kept per process under
+	the rules version (the tree hooks renew it)."""
+	trees = process_memo().setdefault("trees", {})
+	nodes = trees.get(doctype)
+	if nodes is None:
+		if doctype not in TREES:
+			raise ValueError(f"{doctype} is not a tree the rules read")
+		nodes = {
+			name: Node(lft, rgt, name) if lft is not None and rgt is not None and lft < rgt else None
+			for name, lft, rgt in frappe.db.sql(f"select name, lft, rgt from `tab{doctype}`")
+		}
+		trees[doctype] = nodes
+	return nodes
+
+
 def tree_nodes(doctype: str, names) -> dict[str, Node]:
-	"""Nested-set nodes of Territory / Item Group / Customer Group records by name, memoised for
-	the request (one availability check would otherwise read the same territory several times)."""
-	names = {n for n in names if n}
-	if not names:
-		return {}
-	cache = getattr(frappe.local, "prm_tree_nodes", None)
-	if cache is None:
-		cache = frappe.local.prm_tree_nodes = {}
-	known = cache.setdefault(doctype, {})
-	missing = [n for n in names if n not in known]
-	if missing:
-		table = frappe.qb.DocType(doctype)
-		rows = (
-			frappe.qb.from_(table)
-			.select(table.name, table.lft, table.rgt)
-			.where(table.name.isin(missing))
-			.run()
-		)
-		for name, lft, rgt in rows:
-			known[name] = Node(lft, rgt, name) if lft is not None and rgt is not None and lft < rgt else None
-		for name in missing:
-			known.setdefault(name, None)
-	return {n: known[n] for n in names if known.get(n) is not None}
+	"""Nested-set nodes of Territory / Item Group / Customer Group records by name (unknown names
+	are left out)."""
+	nodes = tree(doctype)
+	found = {n: nodes.get(n) for n in names if n}
+	missing = [n for n, node in found.items() if n not in nodes]
+	if missing:  # created in this transaction, after the tree was read: read those
+		for name, lft, rgt in frappe.db.sql(
+			f"select name, lft, rgt from `tab{doctype}` where name in %(names)s", {"names": missing}
+		):
+			found[name] = Node(lft, rgt, name) if lft is not None and rgt is not None and lft < rgt else None
+	return {n: node for n, node in found.items() if node is not None}
 
 
 def tier_settings(tier: str | None) -> dict:
-	"""Reservation limits for a tier, PRM Settings defaults filling what the tier leaves at 0."""
+	"""Reservation limits for a tier, PRM Settings defaults filling what the tier leaves at 0 (kept
+	per process under the rules version)."""
+	tiers = process_memo().setdefault("tiers", {})
+	if tier not in tiers:
+		tiers[tier] = _tier_settings(tier)
+	return tiers[tier]
+
+
+def _tier_settings(tier: str | None) -> dict:
 	settings = frappe.get_cached_doc("PRM Settings")
 	values = (
 		frappe.get_cached_value(
@@ -112,39 +194,68 @@ def tier_settings(tier: str | None) -> dict:
 	)
 
 
-def partner_facts(partner: str, live_count) -> PartnerFacts:
-	"""Plain facts about a partner. ``live_count`` is its number of live reservations, or a function
-	``limit -> count`` that is only called when the tier has a limit (and need count no further)."""
-	row = frappe.db.get_value("Channel Partner", partner, ["name", "status", "tier"], as_dict=True)
-	if not row:
-		frappe.throw(
-			_("Channel Partner {0} does not exist.").format(frappe.bold(partner)), frappe.DoesNotExistError
+def partner_context(partner: str, cached: bool = True) -> frappe._dict:
+	"""A partner's status, tier, territories and product lines (names) and, once asked for, its
+	live reservations counted up to a limit (``live``: (count, limit)). Cached per partner until it
+	or one of its reservations changes (``forget_partner``); ``cached=False`` reads the database."""
+	context = frappe.cache.hget(CONTEXT, partner) if cached else None
+	if context is None:
+		row = frappe.db.sql(
+			"select name, status, tier from `tabChannel Partner` where name = %s", partner, as_dict=True
 		)
-	territories = frappe.get_all(
-		"Channel Partner Territory", {"parent": partner, "parenttype": "Channel Partner"}, pluck="territory"
-	)
-	lines = frappe.get_all(
-		"Channel Partner Product Line",
-		{"parent": partner, "parenttype": "Channel Partner"},
-		pluck="item_group",
-	)
-	limits = tier_settings(row.tier)
+		if not row:
+			frappe.throw(
+				_("Channel Partner {0} does not exist.").format(frappe.bold(partner)),
+				frappe.DoesNotExistError,
+			)
+		territories, lines = [], []
+		for table, value in frappe.db.sql(
+			"""select 'territory', territory from `tabChannel Partner Territory`
+				where parent = %(p)s and parenttype = 'Channel Partner'
+			union all select 'line', item_group from `tabChannel Partner Product Line`
+				where parent = %(p)s and parenttype = 'Channel Partner'""",
+			{"p": partner},
+		):
+			(territories if table == "territory" else lines).append(value)
+		context = frappe._dict(
+			status=row[0].status, tier=row[0].tier, territories=territories, product_lines=lines, live=None
+		)
+		if cached:
+			frappe.cache.hset(CONTEXT, partner, context)
+	return context
+
+
+def partner_facts(partner: str, live_count, cached: bool = False) -> PartnerFacts:
+	"""Plain facts about a partner. ``live_count`` is its number of live reservations, or a function
+	``limit -> count`` that is only called when the tier has a limit (and need count no further).
+	``cached``: from the partner's cached context (the availability check); the write paths read
+	the database (under their locks)."""
+	context = partner_context(partner, cached)
+	limits = tier_settings(context.tier)
 	limit = limits.max_active_reservations
 	if callable(live_count):
-		live_count = live_count(limit) if limit else 0
+		if not limit:
+			live_count = 0
+		elif cached and context.live and context.live[1] == limit:
+			live_count = context.live[0]
+		else:
+			live_count = live_count(limit)
+			if cached:
+				context.live = (live_count, limit)
+				frappe.cache.hset(CONTEXT, partner, context)
 	return PartnerFacts(
 		name=partner,
-		status=row.status,
-		territories=tuple(tree_nodes("Territory", territories).values()),
-		product_lines=tuple(tree_nodes("Item Group", lines).values()),
+		status=context.status,
+		territories=tuple(tree_nodes("Territory", context.territories).values()),
+		product_lines=tuple(tree_nodes("Item Group", context.product_lines).values()),
 		max_active_reservations=limit,
 		live_reservations=live_count,
 	)
 
 
 def clear_tree_cache() -> None:
-	"""A tree changed (nested-set bounds move on every insert): forget the memoised nodes."""
-	frappe.local.prm_tree_nodes = {}
+	"""A tree changed (nested-set bounds move on every insert): every worker reads it again."""
+	forget_rules()
 
 
 def only_drafts_deleted(doc, method=None) -> None:

@@ -3,6 +3,11 @@
 Fetches candidates with indexed queries (customer keys, ``prm_root_customer``,
 ``(root_customer, status)`` on reservations), hands plain data to
 ``prm_extension.core.reservations.decide`` and returns its ``Decision``.
+
+The availability check is the hot path: it reads the account and its candidates in one indexed
+query per key, the family and its live reservations in one query each, and everything else (the
+partner's context, the trees, tier limits, house rules) from the caches of ``services.partners``.
+Plain SQL, no ORM documents on the way. The write path reads the same facts under row locks.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from prm_extension.core.identity import AccountKeys, Candidate
 from prm_extension.core.reservations import (
 	LIVE_STATUSES,
 	AccountFacts,
@@ -20,10 +26,63 @@ from prm_extension.core.reservations import (
 	decide,
 )
 from prm_extension.core.scope import Family, HierarchyPolicy, Scope
-from prm_extension.services.partners import partner_facts, tree_nodes
+from prm_extension.services.partners import partner_facts, process_memo, tree_nodes
+
+CUSTOMER_FIELDS = (
+	"name, customer_name, disabled, customer_group, territory, prm_root_customer, prm_parent_customer, "
+	"prm_name_key, prm_domain, prm_tax_key"
+)
+
+
+def find_accounts(keys: AccountKeys, limit: int) -> tuple[list[Candidate], dict]:
+	"""Customers (else prospects and leads) sharing a key with ``keys``, by one indexed lookup per
+	key (an OR would defeat the indexes), and the customers' rows by name."""
+	out: list[Candidate] = []
+	rows: dict = {}
+	lookups = [("prm_name_key", keys.name_key), ("prm_domain", keys.domain), ("prm_tax_key", keys.tax_key)]
+	for field, value in lookups:
+		if not value:
+			continue
+		for r in frappe.db.sql(
+			f"""select {CUSTOMER_FIELDS} from `tabCustomer`
+			where `{field}` = %(value)s and disabled = 0 limit %(limit)s""",
+			{"value": value, "limit": limit + 1},
+			as_dict=True,
+		):
+			if r.name not in rows:
+				r.root = r.prm_root_customer or r.name
+				rows[r.name] = r
+				keys_of = AccountKeys(r.prm_name_key or "", r.prm_domain or "", r.prm_tax_key or "")
+				out.append(Candidate("Customer", r.name, keys_of, group=r.name))
+	if out:
+		return out, rows  # a customer match makes prospects and leads irrelevant
+	for doctype in ("Prospect", "Lead"):
+		seen = set()
+		for field, value in lookups[:2]:
+			if not value:
+				continue
+			for name, name_key, domain in frappe.db.sql(
+				f"""select name, prm_name_key, prm_domain from `tab{doctype}`
+				where `{field}` = %(value)s limit %(limit)s""",
+				{"value": value, "limit": limit + 1},
+			):
+				if name not in seen:
+					seen.add(name)
+					out.append(
+						Candidate(doctype, name, AccountKeys(name_key or "", domain or "", ""), group=name)
+					)
+	return out, rows
 
 
 def rule_settings() -> Settings:
+	"""The reservation rules of PRM Settings (kept per process under the rules version)."""
+	memo = process_memo()
+	if "rule_settings" not in memo:
+		memo["rule_settings"] = _rule_settings()
+	return memo["rule_settings"]
+
+
+def _rule_settings() -> Settings:
 	s = frappe.get_cached_doc("PRM Settings")
 	groups = tree_nodes("Customer Group", [r.customer_group for r in s.house_account_rules])
 	territories = tree_nodes("Territory", [r.territory for r in s.house_account_rules])
@@ -44,20 +103,10 @@ def rule_settings() -> Settings:
 
 
 def customer_row(customer: str):
-	row = frappe.db.get_value(
-		"Customer",
-		customer,
-		[
-			"name",
-			"customer_name",
-			"disabled",
-			"customer_group",
-			"territory",
-			"prm_root_customer",
-			"prm_parent_customer",
-		],
-		as_dict=True,
+	rows = frappe.db.sql(
+		f"select {CUSTOMER_FIELDS} from `tabCustomer` where name = %s", customer, as_dict=True
 	)
+	row = rows[0] if rows else None
 	if not row:
 		frappe.throw(
 			_("Customer {0} does not exist.").format(frappe.bold(customer)), frappe.DoesNotExistError
@@ -68,12 +117,11 @@ def customer_row(customer: str):
 
 def family_of(root: str) -> tuple[Family, frozenset[str]]:
 	"""Parent map and house-flagged members of the corporate family under ``root``."""
-	cust = frappe.qb.DocType("Customer")
-	rows = (
-		frappe.qb.from_(cust)
-		.select(cust.name, cust.prm_parent_customer, cust.prm_is_house_account)
-		.where((cust.prm_root_customer == root) | (cust.name == root))
-		.run()
+	rows = frappe.db.sql(
+		"""select name, prm_parent_customer, prm_is_house_account from `tabCustomer`
+		where prm_root_customer = %(root)s
+		union select name, prm_parent_customer, prm_is_house_account from `tabCustomer` where name = %(root)s""",
+		{"root": root},
 	)
 	parents = {name: parent or None for name, parent, _house in rows}
 	house = frozenset(name for name, _parent, flag in rows if flag)
@@ -162,16 +210,21 @@ def evaluate(
 	exclude: str | None = None,
 	lock: bool = False,
 	row=None,
+	cached: bool = False,
 ) -> tuple[Decision, object]:
 	"""Decide whether ``partner`` may hold ``customer`` for the scope. Returns (decision, customer row).
 
 	With ``lock`` the facts are read under row locks, for the write path; the availability check
-	reads without locks.
+	reads without locks, with the partner's facts from its cached context (``cached``).
 	"""
 	row = row or customer_row(customer)
 	if lock:
 		lock_for_reservation(partner, row.root)
-	facts = partner_facts(partner, lambda limit: live_count(partner, exclude, for_update=lock, limit=limit))
+	facts = partner_facts(
+		partner,
+		lambda limit: live_count(partner, exclude, for_update=lock, limit=limit),
+		cached=cached and not lock and not exclude,
+	)
 	decision = decide(
 		facts,
 		account_facts(row),

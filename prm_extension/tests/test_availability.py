@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import frappe
 
-from prm_extension.api.accounts import check_availability, reserve
+from prm_extension.api.accounts import check_availability, release, reserve
 from prm_extension.tests.utils import PRMTestCase, ensure_channel, make_customer, reserve_as, user_of
 
 BETA, GAMMA = "PRM Test Beta", "PRM Test Gamma"
@@ -130,3 +130,118 @@ class TestAvailability(PRMTestCase):
 		answer = check_availability(query=doc.customer_name, channel_partner=GAMMA)
 		self.assertEqual(answer["status"], "reserved_by_other")
 		self.assertEqual(answer["conflicts"], [res.name])
+
+
+class TestAvailabilityFromCaches(PRMTestCase):
+	"""The availability check reads the partner's facts, the trees and the rules from caches
+	(services/partners.py): a handful of statements per call, and every change the answer depends
+	on is seen by the next call."""
+
+	@classmethod
+	def setUpClass(cls):
+		from prm_extension.tests.utils import make_partner
+
+		super().setUpClass()
+		ensure_channel()
+		h = frappe.generate_hash(length=5)
+		cls.tier = (
+			frappe.get_doc(
+				{
+					"doctype": "Partner Tier",
+					"tier_name": f"PRM Hot {h}",
+					"rank": 1000 + int(h, 16) % 10**6,
+					"max_active_reservations": 2,
+				}
+			)
+			.insert()
+			.name
+		)
+		cls.partner = make_partner(f"PRM Hot Partner {h}", territories=["PRM Europe"], tier=cls.tier).name
+		cls.user = user_of(cls.partner)
+		cls.accounts = [make_customer("PRM Hot", territory="PRM Germany") for _i in range(4)]
+		frappe.db.commit()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def ask(self, customer):
+		frappe.set_user(self.user)
+		try:
+			return check_availability(query=customer.customer_name)
+		finally:
+			frappe.set_user("Administrator")
+
+	def new_request(self):
+		"""What a web request starts without (Frappe's request caches); Redis keeps its caches."""
+		frappe.local.cache = {}
+		frappe.local.prm_partner_of = {}
+		frappe.db.value_cache.clear()
+
+	def test_one_call_reads_the_account_its_family_and_their_reservations(self):
+		a = self.accounts[0]
+		self.assertEqual(self.ask(a)["status"], "open")  # fills the caches
+		self.new_request()
+		frappe.set_user(self.user)
+		self.new_request()
+		with self.assertQueryCount(3):  # the account by its name key, its family, their live reservations
+			answer = check_availability(query=a.customer_name)
+		frappe.set_user("Administrator")
+		self.assertEqual((answer["status"], answer["can_reserve"]), ("open", True))
+
+	def test_the_next_call_sees_every_change_it_depends_on(self):
+		a, b, c, d = self.accounts
+		self.assertTrue(self.ask(c)["can_reserve"])
+		# the partner's live reservations against its tier's limit of 2
+		reserve_as(self.user, a.name)
+		held = reserve_as(self.user, b.name)
+		self.assertEqual(self.ask(a)["status"], "reserved_by_you")
+		self.assertEqual((self.ask(c)["status"], self.ask(c)["can_reserve"]), ("restricted", False))
+		frappe.set_user(self.user)
+		release(held.name)
+		frappe.set_user("Administrator")
+		self.assertTrue(self.ask(c)["can_reserve"])
+		# the tier's limit
+		tier = frappe.get_doc("Partner Tier", self.tier)
+		tier.max_active_reservations = 1
+		tier.save()
+		self.assertFalse(self.ask(c)["can_reserve"])
+		tier.max_active_reservations = 5
+		tier.save()
+		self.assertTrue(self.ask(c)["can_reserve"])
+		# the partner's territories, and the territory tree
+		partner = frappe.get_doc("Channel Partner", self.partner)
+		partner.territories = []
+		partner.append("territories", {"territory": "PRM Americas"})
+		partner.save()
+		self.assertEqual(self.ask(c)["status"], "restricted")
+		region = frappe.get_doc(
+			{
+				"doctype": "Territory",
+				"territory_name": f"PRM Hot Region {frappe.generate_hash(length=5)}",
+				"parent_territory": "PRM Americas",
+			}
+		).insert()
+		d.territory = region.name
+		d.save()
+		self.assertEqual(self.ask(d)["status"], "open")  # a territory created after the tree was read
+		# the partner's status, and who its members are
+		partner.reload()
+		partner.status, partner.status_reason = "Suspended", "Unpaid invoices"
+		partner.save()
+		self.assertEqual(self.ask(d)["status"], "restricted")
+		partner.reload()
+		partner.status = "Active"
+		partner.save()
+		self.assertEqual(self.ask(d)["status"], "open")
+
+	def test_a_rolled_back_change_leaves_nothing_cached(self):
+		a = self.accounts[3]
+		self.assertTrue(self.ask(a)["can_reserve"])
+		frappe.db.commit()
+		partner = frappe.get_doc("Channel Partner", self.partner)
+		partner.status, partner.status_reason = "Suspended", "Unpaid invoices"
+		partner.save()
+		self.assertEqual(self.ask(a)["status"], "restricted")  # cached inside the transaction
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Channel Partner", self.partner, "status"), "Active")
+		self.assertEqual(self.ask(a)["status"], "open")

@@ -26,7 +26,7 @@ from prm_extension.core.reservations import (
 from prm_extension.security.fields import PartnerWritable
 from prm_extension.services import live
 from prm_extension.services import reservations as service
-from prm_extension.services.partners import is_manager, partner_of, tier_settings
+from prm_extension.services.partners import forget_partner, is_manager, partner_of, tier_settings
 from prm_extension.services.reasons import explain
 
 
@@ -137,8 +137,12 @@ class AccountReservation(PartnerWritable, Document):
 
 	def on_change(self):
 		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
+		previous = self.get_doc_before_save()
+		for partner in {self.channel_partner, previous.channel_partner if previous else None}:
+			forget_partner(partner)  # its cached live count
 
 	def on_trash(self):
+		forget_partner(self.channel_partner)
 		if self.status in LIVE_STATUSES and not is_manager():
 			frappe.throw(_("Release the reservation instead of deleting it."))
 

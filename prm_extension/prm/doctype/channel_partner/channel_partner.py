@@ -11,7 +11,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import validate_email_address
 
-from prm_extension.services.partners import PARTNER_ROLES, clear_partner_cache
+from prm_extension.services.partners import PARTNER_ROLES, forget_partner
 
 STATUS_FLOW = {
 	"Applicant": {"Active", "Terminated"},
@@ -122,7 +122,10 @@ class ChannelPartner(Document):
 	def on_update(self):
 		self.sync_sales_partner()
 		self.sync_members()
-		clear_partner_cache()
+		forget_partner(self.name, members=True)  # its cached context, and who belongs to whom
+
+	def on_trash(self):
+		forget_partner(self.name, members=True)
 
 	def sync_sales_partner(self):
 		values = {

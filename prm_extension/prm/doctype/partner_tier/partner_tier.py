@@ -7,6 +7,14 @@ from frappe.utils import cint, cstr, flt
 
 
 class PartnerTier(Document):
+	def on_change(self):
+		from prm_extension.services.partners import forget_rules
+
+		forget_rules()  # tier limits are kept per worker under the rules version
+
+	def on_trash(self):
+		self.on_change()
+
 	def validate(self):
 		from prm_extension.services.catalog import validate_price_list
 

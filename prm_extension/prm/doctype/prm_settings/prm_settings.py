@@ -6,6 +6,11 @@ from frappe.model.document import Document
 
 
 class PRMSettings(Document):
+	def on_change(self):
+		from prm_extension.services.partners import forget_rules
+
+		forget_rules()  # house rules and tier defaults are kept per worker under the rules version
+
 	def validate(self):
 		if (self.default_reservation_days or 0) < 1:
 			frappe.throw(_("Default Reservation Days must be at least 1."))
