@@ -225,12 +225,12 @@ def partner_context(partner: str, cached: bool = True) -> frappe._dict:
 	return context
 
 
-def partner_facts(partner: str, live_count, cached: bool = False) -> PartnerFacts:
+def partner_facts(partner: str, live_count, cached: bool = False, context=None) -> PartnerFacts:
 	"""Plain facts about a partner. ``live_count`` is its number of live reservations, or a function
 	``limit -> count`` that is only called when the tier has a limit (and need count no further).
 	``cached``: from the partner's cached context (the availability check); the write paths read
 	the database (under their locks)."""
-	context = partner_context(partner, cached)
+	context = context or partner_context(partner, cached)
 	limits = tier_settings(context.tier)
 	limit = limits.max_active_reservations
 	if callable(live_count):

@@ -26,7 +26,7 @@ from prm_extension.core.reservations import (
 	decide,
 )
 from prm_extension.core.scope import Family, HierarchyPolicy, Scope
-from prm_extension.services.partners import partner_facts, process_memo, tree_nodes
+from prm_extension.services.partners import partner_context, partner_facts, process_memo, tree_nodes
 
 CUSTOMER_FIELDS = (
 	"name, customer_name, disabled, customer_group, territory, prm_root_customer, prm_parent_customer, "
@@ -220,10 +220,11 @@ def evaluate(
 	row = row or customer_row(customer)
 	if lock:
 		lock_for_reservation(partner, row.root)
+	cached = cached and not lock and not exclude
+	context = partner_context(partner, cached)
+	row.partner_tier = context.tier or ""
 	facts = partner_facts(
-		partner,
-		lambda limit: live_count(partner, exclude, for_update=lock, limit=limit),
-		cached=cached and not lock and not exclude,
+		partner, lambda limit: live_count(partner, exclude, for_update=lock, limit=limit), cached, context
 	)
 	decision = decide(
 		facts,

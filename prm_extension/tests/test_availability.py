@@ -149,7 +149,8 @@ class TestAvailabilityFromCaches(PRMTestCase):
 				{
 					"doctype": "Partner Tier",
 					"tier_name": f"PRM Hot {h}",
-					"rank": 1000 + int(h, 16) % 10**6,
+					"rank": int(frappe.db.sql("select ifnull(max(`rank`), 0) from `tabPartner Tier`")[0][0])
+					+ 1,
 					"max_active_reservations": 2,
 				}
 			)

@@ -50,7 +50,7 @@ def won_value(scope) -> Decimal:
 
 
 def make_tier(name: str, limit: int = 0) -> str:
-	rank = 1000 + int(frappe.db.sql("select ifnull(max(`rank`), 0) from `tabPartner Tier`")[0][0]) % 1000 + 1
+	rank = int(frappe.db.sql("select ifnull(max(`rank`), 0) from `tabPartner Tier`")[0][0]) + 1
 	return (
 		frappe.get_doc(
 			{

@@ -83,7 +83,9 @@ class AccountReservation(PartnerWritable, Document):
 			if not self.status:
 				self.status = REQUESTED
 		if self.customer and not self.scope_territory:
-			self.scope_territory = frappe.db.get_value("Customer", self.customer, "territory")
+			row = service.customer_row(self.customer)  # the rules read it again: kept for them
+			self.flags.prm_customer_row = row
+			self.scope_territory = row.territory
 
 	def validate(self):
 		self.validate_inputs()
@@ -199,8 +201,10 @@ class AccountReservation(PartnerWritable, Document):
 			self.product_line,
 			exclude=None if self.is_new() else self.name,
 			lock=True,
+			row=row if (row := self.flags.prm_customer_row) and row.name == self.customer else None,
 		)
 		self.root_customer = row.root
+		self.flags.prm_partner_tier = row.partner_tier
 		self.decision_detail = (
 			_("Conflicts with: {0}").format(", ".join(decision.conflicts)) if decision.conflicts else None
 		)
@@ -221,11 +225,14 @@ class AccountReservation(PartnerWritable, Document):
 	def auto_approve(self) -> bool:
 		if self.flags.prm_actor == "system":
 			return False
-		approval = frappe.db.get_single_value("PRM Settings", "reservation_approval") or "Automatic"
+		approval = frappe.get_cached_doc("PRM Settings").reservation_approval or "Automatic"
 		return approval == "Automatic"
 
 	def start_active_period(self):
-		limits = tier_settings(frappe.db.get_value("Channel Partner", self.channel_partner, "tier"))
+		tier = self.flags.prm_partner_tier  # read by the rules, under the partner's row lock
+		if tier is None:
+			tier = frappe.db.get_value("Channel Partner", self.channel_partner, "tier") or ""
+		limits = tier_settings(tier or None)
 		today = getdate(nowdate())
 		if not self.start_date or getdate(self.start_date) > today:
 			self.start_date = today
