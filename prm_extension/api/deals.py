@@ -54,11 +54,11 @@ def register(data: dict | str, submit: bool = True) -> dict:
 			"items": [{k: i.get(k) for k in ("item_code", "item_group", "qty", "rate")} for i in items],
 		}
 	)
-	doc.flags.prm_submit_follows = bool(submit)
-	doc.insert()
 	if submit:
-		doc.flags.prm_submit_follows = False  # apply_workflow saves this same object: checks run
-		doc = apply_workflow(doc, "Submit")
+		# one write: the workflow's Submit is applied to the new registration (the controller checks
+		# the transition as apply_workflow would, then runs the checks once)
+		doc.flags.prm_workflow_action = "Submit"
+	doc.insert()
 	return summary(doc)
 
 

@@ -17,7 +17,7 @@ from prm_extension.core.identity import AccountKeys, Candidate, classify
 from prm_extension.core.reservations import find_conflicts, house_reason
 from prm_extension.core.scope import Scope
 from prm_extension.services import reservations as reservation_service
-from prm_extension.services.partners import partner_facts, tree_nodes
+from prm_extension.services.partners import partner_context, partner_facts, tree_nodes
 
 OPEN_OPPORTUNITY_STATES = ("Open", "Replied", "Quotation")
 
@@ -172,13 +172,13 @@ def _run_checks(doc, lock: bool) -> list[rules.Check]:
 	territory = (
 		tree_nodes("Territory", [doc.deal_territory]).get(doc.deal_territory) if doc.deal_territory else None
 	)
-	partner = partner_facts(doc.channel_partner, 0)
 	house = None
 	reserved_by_others: tuple[str, ...] = ()
+	partner_row = None
 	if doc.customer:
 		row = reservation_service.customer_row(doc.customer)
 		if lock:
-			reservation_service.lock_for_reservation(doc.channel_partner, row.root)
+			partner_row = reservation_service.lock_for_reservation(doc.channel_partner, row.root)
 		account = reservation_service.account_facts(row)
 		settings = reservation_service.rule_settings()
 		house = house_reason(account, settings)
@@ -191,6 +191,9 @@ def _run_checks(doc, lock: bool) -> list[rules.Check]:
 				if r.partner != doc.channel_partner:
 					names.add(r.name)
 		reserved_by_others = tuple(sorted(names))
+	partner = partner_facts(
+		doc.channel_partner, 0, context=partner_context(doc.channel_partner, cached=False, row=partner_row)
+	)
 	facts = rules.DealFacts(
 		partner=doc.channel_partner,
 		partner_status=partner.status,
@@ -205,6 +208,65 @@ def _run_checks(doc, lock: bool) -> list[rules.Check]:
 	)
 	policy = frappe.db.get_single_value("PRM Settings", "deal_conflict_policy") or rules.POLICY_REFUSE
 	return rules.check_registration(facts, other_registrations(doc, for_update=lock), policy, name=doc.name)
+
+
+# --- the workflow's first move, applied to a new registration ------------------------------------
+
+
+def first_transition(doc, action: str) -> str:
+	"""The state the active workflow's ``action`` leads a new registration to, checked as Frappe's
+	``apply_workflow`` checks it on a saved draft: a transition from the workflow's first state,
+	allowed for one of the user's roles, its condition true for the draft, self-approval allowed.
+	The next state's "update field" is set on ``doc``. The state must keep the document a draft
+	(approval submits it, which never happens on insert).
+
+	``register()`` inserts a registration with its Submit applied, in one write and one pass of the
+	checks, instead of inserting a draft and saving it again through ``apply_workflow``. Frappe's own
+	``validate_workflow`` refuses any state but the first on a new document (it compares with the
+	saved one), so the controller skips it for a document checked here."""
+	from frappe.model.workflow import (
+		WorkflowTransitionError,
+		get_workflow_name,
+		has_approval_access,
+		is_transition_condition_satisfied,
+	)
+
+	name = get_workflow_name(doc.doctype)
+	if not name:  # as apply_workflow: without an active workflow there is no action to apply
+		frappe.throw(_("Not a valid Workflow Action"), WorkflowTransitionError)
+	workflow = frappe.get_cached_doc("Workflow", name)
+	first = workflow.states[0].state
+	roles = set(frappe.get_roles())
+	field = workflow.workflow_state_field
+	current = doc.get(field)
+	doc.set(field, first)  # conditions see the draft, as on a saved one
+	try:
+		transition = next(
+			(
+				t
+				for t in workflow.transitions
+				if t.state == first
+				and t.action == action
+				and t.allowed in roles
+				and is_transition_condition_satisfied(t, doc)
+			),
+			None,
+		)
+	finally:
+		doc.set(field, current)
+	if not transition:
+		frappe.throw(_("Not a valid Workflow Action"), WorkflowTransitionError)
+	if not has_approval_access(frappe.session.user, doc, transition):
+		frappe.throw(_("Self approval is not allowed"))
+	state = next(s for s in workflow.states if s.state == transition.next_state)
+	if int(state.doc_status or 0) != 0:
+		frappe.throw(
+			_("A new registration cannot go straight to {0}.").format(_(state.state)),
+			WorkflowTransitionError,
+		)
+	if state.update_field:
+		doc.set(state.update_field, state.update_value)
+	return state.state
 
 
 def to_decimal(value) -> Decimal:

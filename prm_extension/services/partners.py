@@ -5,16 +5,20 @@ instead of the database:
 
 * which partner a user belongs to: a Redis hash (``prm_partner_of``), dropped whenever a Channel
   Partner is saved (its members changed);
-* a partner's context (status, tier, territories, product lines, live reservations counted up to
-  the tier's limit): a Redis hash (``prm_partner_context``), dropped for a partner whenever it or
-  one of its reservations changes;
+* a partner's context (status, tier, territories, product lines, and the partner row's
+  ``modified``): a Redis hash (``prm_partner_context``), dropped for a partner whenever it changes;
+* a partner's live reservations counted up to the tier's limit: a Redis hash
+  (``prm_partner_live``), dropped whenever one of its reservations changes;
 * the trees (Territory, Item Group, Customer Group bounds), the tier limits and the house-account
   rules: kept per worker process under one version token in Redis (``prm_rules_version``) that
   the tree hooks, Partner Tier and PRM Settings renew.
 
 Each is dropped at once, again after the transaction commits and again if it rolls back, so a
 read that raced the change, or cached what a rolled-back transaction wrote, is not kept. Write
-paths (reserving, approving) read the database under row locks, never these caches.
+paths (reserving, approving) read the database under row locks; of the cached context they only
+take the territories and product lines, and only when it was read at the partner row's
+``modified`` their own locking read of that row returns (every save of a partner, its territory
+and product-line rows included, moves it).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ MANAGER_ROLES = ("PRM Manager", "System Manager")
 PARTNER_ROLES = ("Partner Admin", "Partner User")
 MEMBERS = "prm_partner_of"  # Redis hash: user -> partner ("" for none)
 CONTEXT = "prm_partner_context"  # Redis hash: partner -> its context (see partner_context)
+LIVE = "prm_partner_live"  # Redis hash: partner -> (live reservations counted up to limit, limit)
 RULES_VERSION = "prm_rules_version"  # Redis key: token of the trees, tiers and settings kept per process
 TREES = ("Territory", "Item Group", "Customer Group")
 _process: dict = {"version": None}  # this worker's copy of what RULES_VERSION versions
@@ -91,12 +96,13 @@ def partner_of(user: str | None = None) -> str | None:
 
 
 def forget_partner(partner: str | None, members: bool = False) -> None:
-	"""``partner`` (or one of its reservations) changed: its cached context is not used again;
-	with ``members``, neither is any user's partner."""
+	"""``partner`` changed: its cached context and live count are not used again; with
+	``members``, neither is any user's partner."""
 
 	def forget():
 		if partner:
 			frappe.cache.hdel(CONTEXT, partner)
+			frappe.cache.hdel(LIVE, partner)
 		if members:
 			frappe.cache.delete_value(MEMBERS)
 			frappe.local.prm_partner_of = {}
@@ -104,10 +110,16 @@ def forget_partner(partner: str | None, members: bool = False) -> None:
 	after_transaction(forget)
 
 
+def forget_live_count(partner: str | None) -> None:
+	"""One of ``partner``'s reservations changed: its cached live count is not used again."""
+	if partner:
+		after_transaction(lambda: frappe.cache.hdel(LIVE, partner))
+
+
 def clear_partner_cache() -> None:
 	"""Forget every cached partner fact (after changing partners outside their documents)."""
 	frappe.local.prm_partner_of = {}
-	frappe.cache.delete_value([MEMBERS, CONTEXT])
+	frappe.cache.delete_value([MEMBERS, CONTEXT, LIVE])
 	frappe.cache.set_value(RULES_VERSION, frappe.generate_hash(length=10))
 	frappe.local.prm_tree_nodes = {}
 
@@ -194,31 +206,45 @@ def _tier_settings(tier: str | None) -> dict:
 	)
 
 
-def partner_context(partner: str, cached: bool = True) -> frappe._dict:
-	"""A partner's status, tier, territories and product lines (names) and, once asked for, its
-	live reservations counted up to a limit (``live``: (count, limit)). Cached per partner until it
-	or one of its reservations changes (``forget_partner``); ``cached=False`` reads the database."""
-	context = frappe.cache.hget(CONTEXT, partner) if cached else None
+PARTNER_ROW = "select name, status, tier, modified from `tabChannel Partner` where name = %s"
+
+
+def partner_context(partner: str, cached: bool = True, row: list | None = None) -> frappe._dict:
+	"""A partner's status, tier, territories and product lines (names), cached per partner until
+	it changes (``forget_partner``). ``cached=False`` reads the database; ``row`` is the partner's
+	``PARTNER_ROW`` read by the caller (the write path's locking read): its status and tier are
+	taken from it, and the cached territories and product lines only if the cache was read at the
+	row's ``modified``."""
+	context = frappe.cache.hget(CONTEXT, partner) if cached or row else None
+	if row:
+		if context is not None and context.modified == row[0].modified:
+			return frappe._dict(context, status=row[0].status, tier=row[0].tier)
+		context = None
 	if context is None:
-		row = frappe.db.sql(
-			"select name, status, tier from `tabChannel Partner` where name = %s", partner, as_dict=True
-		)
+		locked = row is not None  # the caller holds the partner row's lock: read what it commits
+		if row is None:
+			row = frappe.db.sql(PARTNER_ROW, partner, as_dict=True)
 		if not row:
 			frappe.throw(
 				_("Channel Partner {0} does not exist.").format(frappe.bold(partner)),
 				frappe.DoesNotExistError,
 			)
 		territories, lines = [], []
+		lock = " lock in share mode" if locked else ""
 		for table, value in frappe.db.sql(
-			"""select 'territory', territory from `tabChannel Partner Territory`
-				where parent = %(p)s and parenttype = 'Channel Partner'
-			union all select 'line', item_group from `tabChannel Partner Product Line`
-				where parent = %(p)s and parenttype = 'Channel Partner'""",
+			f"""(select 'territory', territory from `tabChannel Partner Territory`
+				where parent = %(p)s and parenttype = 'Channel Partner'{lock})
+			union all (select 'line', item_group from `tabChannel Partner Product Line`
+				where parent = %(p)s and parenttype = 'Channel Partner'{lock})""",
 			{"p": partner},
 		):
 			(territories if table == "territory" else lines).append(value)
 		context = frappe._dict(
-			status=row[0].status, tier=row[0].tier, territories=territories, product_lines=lines, live=None
+			status=row[0].status,
+			tier=row[0].tier,
+			modified=row[0].modified,
+			territories=territories,
+			product_lines=lines,
 		)
 		if cached:
 			frappe.cache.hset(CONTEXT, partner, context)
@@ -234,15 +260,15 @@ def partner_facts(partner: str, live_count, cached: bool = False, context=None) 
 	limits = tier_settings(context.tier)
 	limit = limits.max_active_reservations
 	if callable(live_count):
+		known = frappe.cache.hget(LIVE, partner) if cached and limit else None
 		if not limit:
 			live_count = 0
-		elif cached and context.live and context.live[1] == limit:
-			live_count = context.live[0]
+		elif known and known[1] == limit:
+			live_count = known[0]
 		else:
 			live_count = live_count(limit)
 			if cached:
-				context.live = (live_count, limit)
-				frappe.cache.hset(CONTEXT, partner, context)
+				frappe.cache.hset(LIVE, partner, (live_count, limit))
 	return PartnerFacts(
 		name=partner,
 		status=context.status,

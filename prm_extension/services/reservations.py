@@ -26,7 +26,13 @@ from prm_extension.core.reservations import (
 	decide,
 )
 from prm_extension.core.scope import Family, HierarchyPolicy, Scope
-from prm_extension.services.partners import partner_context, partner_facts, process_memo, tree_nodes
+from prm_extension.services.partners import (
+	PARTNER_ROW,
+	partner_context,
+	partner_facts,
+	process_memo,
+	tree_nodes,
+)
 
 CUSTOMER_FIELDS = (
 	"name, customer_name, disabled, customer_group, territory, prm_root_customer, prm_parent_customer, "
@@ -80,6 +86,14 @@ def rule_settings() -> Settings:
 	if "rule_settings" not in memo:
 		memo["rule_settings"] = _rule_settings()
 	return memo["rule_settings"]
+
+
+def approval_mode() -> str:
+	"""PRM Settings' reservation approval ("Automatic" or by a manager), kept like the rules."""
+	memo = process_memo()
+	if "approval" not in memo:
+		memo["approval"] = frappe.get_cached_doc("PRM Settings").reservation_approval or "Automatic"
+	return memo["approval"]
 
 
 def _rule_settings() -> Settings:
@@ -188,11 +202,13 @@ def live_count(
 	)
 
 
-def lock_for_reservation(partner: str, root: str) -> None:
+def lock_for_reservation(partner: str, root: str) -> list:
 	"""Serialise competing requests: lock the partner row (its tier limit), then the family's root
-	customer row (every conflict lies inside one family). Always in this order: no deadlock."""
-	frappe.db.sql("select name from `tabChannel Partner` where name = %s for update", partner)
+	customer row (every conflict lies inside one family). Always in this order: no deadlock.
+	Returns the partner's row (``partners.PARTNER_ROW``), read by the locking read itself."""
+	row = frappe.db.sql(f"{PARTNER_ROW} for update", partner, as_dict=True)
 	frappe.db.sql("select name from `tabCustomer` where name = %s for update", root)
+	return row
 
 
 def scope_of(territory: str | None, product_line: str | None) -> Scope:
@@ -218,10 +234,9 @@ def evaluate(
 	reads without locks, with the partner's facts from its cached context (``cached``).
 	"""
 	row = row or customer_row(customer)
-	if lock:
-		lock_for_reservation(partner, row.root)
+	partner_row = lock_for_reservation(partner, row.root) if lock else None
 	cached = cached and not lock and not exclude
-	context = partner_context(partner, cached)
+	context = partner_context(partner, cached, row=partner_row)
 	row.partner_tier = context.tier or ""
 	facts = partner_facts(
 		partner, lambda limit: live_count(partner, exclude, for_update=lock, limit=limit), cached, context

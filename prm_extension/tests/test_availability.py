@@ -246,3 +246,60 @@ class TestAvailabilityFromCaches(PRMTestCase):
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Channel Partner", self.partner, "status"), "Active")
 		self.assertEqual(self.ask(a)["status"], "open")
+
+	def test_a_reservation_keeps_the_context_and_drops_the_live_count(self):
+		from prm_extension.services.partners import CONTEXT, LIVE
+
+		frappe.db.rollback()
+		a, b = self.accounts[0], self.accounts[1]
+		self.assertTrue(self.ask(b)["can_reserve"])  # caches the context and the live count
+		self.assertIsNotNone(frappe.cache.hget(CONTEXT, self.partner))
+		reserve_as(self.user, a.name)
+		self.new_request()
+		self.assertIsNotNone(frappe.cache.hget(CONTEXT, self.partner))
+		self.assertIsNone(frappe.cache.hget(LIVE, self.partner))
+		frappe.db.rollback()
+
+	def test_the_write_path_trusts_the_cache_only_at_the_partners_current_row(self):
+		from prm_extension.services.partners import CONTEXT
+
+		frappe.db.rollback()
+		a = self.accounts[2]
+		self.assertTrue(self.ask(a)["can_reserve"])
+		stale = frappe.cache.hget(CONTEXT, self.partner)
+		self.assertIn("PRM Europe", stale.territories)
+		partner = frappe.get_doc("Channel Partner", self.partner)
+		partner.territories = []
+		partner.append("territories", {"territory": "PRM Americas"})
+		partner.save()
+		# an invalidation that did not happen: the context of before the change is back in Redis
+		frappe.cache.hset(CONTEXT, self.partner, stale)
+		self.new_request()
+		with self.assertRaises(frappe.ValidationError) as ctx:
+			reserve_as(self.user, a.name)
+		self.assertIn("territory", str(ctx.exception))
+		frappe.db.rollback()
+		frappe.cache.hdel(CONTEXT, self.partner)
+		# read at the partner's current row, the cached territories are taken (one query less)
+		self.assertTrue(self.ask(a)["can_reserve"])  # the change was rolled back: caches the current row
+		for partner_territories_read in (False, True):
+			if partner_territories_read:
+				frappe.cache.hdel(CONTEXT, self.partner)
+			self.new_request()
+			seen = []
+			original = frappe.db.__class__.sql
+
+			def traced(db, *args, _seen=seen, _original=original, **kwargs):
+				result = _original(db, *args, **kwargs)
+				_seen.append(str(db.last_query))
+				return result
+
+			frappe.db.__class__.sql = traced
+			try:
+				self.assertEqual(reserve_as(self.user, a.name).status, "Active")
+			finally:
+				frappe.db.__class__.sql = original
+			frappe.db.rollback()
+			self.assertEqual(
+				any("tabChannel Partner Territory" in q for q in seen), partner_territories_read, seen
+			)

@@ -26,7 +26,7 @@ from prm_extension.core.reservations import (
 from prm_extension.security.fields import PartnerWritable
 from prm_extension.services import live
 from prm_extension.services import reservations as service
-from prm_extension.services.partners import forget_partner, is_manager, partner_of, tier_settings
+from prm_extension.services.partners import forget_live_count, is_manager, partner_of, tier_settings
 from prm_extension.services.reasons import explain
 
 
@@ -72,6 +72,14 @@ class AccountReservation(PartnerWritable, Document):
 	# end: auto-generated types
 
 	# --- lifecycle ---------------------------------------------------------------------------
+
+	def before_insert(self):
+		# Frappe builds a Version document on every insert and writes it only when Data Import set
+		# a reference (Version.for_insert): without one, skip building it (a DocType query and a new
+		# document's defaults). Later changes get their Versions as usual (on_change resets this).
+		if not self.flags.updater_reference:
+			self.flags.ignore_version = True
+			self.flags.prm_no_creation_version = True
 
 	def before_validate(self):
 		if not self.channel_partner and not is_manager():
@@ -138,13 +146,15 @@ class AccountReservation(PartnerWritable, Document):
 			)
 
 	def on_change(self):
+		if self.flags.prm_no_creation_version:
+			self.flags.ignore_version = self.flags.prm_no_creation_version = False
 		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
 		previous = self.get_doc_before_save()
 		for partner in {self.channel_partner, previous.channel_partner if previous else None}:
-			forget_partner(partner)  # its cached live count
+			forget_live_count(partner)
 
 	def on_trash(self):
-		forget_partner(self.channel_partner)
+		forget_live_count(self.channel_partner)
 		if self.status in LIVE_STATUSES and not is_manager():
 			frappe.throw(_("Release the reservation instead of deleting it."))
 
@@ -225,8 +235,7 @@ class AccountReservation(PartnerWritable, Document):
 	def auto_approve(self) -> bool:
 		if self.flags.prm_actor == "system":
 			return False
-		approval = frappe.get_cached_doc("PRM Settings").reservation_approval or "Automatic"
-		return approval == "Automatic"
+		return service.approval_mode() == "Automatic"
 
 	def start_active_period(self):
 		tier = self.flags.prm_partner_tier  # read by the rules, under the partner's row lock

@@ -58,6 +58,14 @@ class DealRegistration(PartnerWritable, Document):
 
 	# --- before approval ------------------------------------------------------------------------
 
+	def before_insert(self):
+		# Frappe builds a Version document on every insert and writes it only when Data Import set
+		# a reference (Version.for_insert): without one, skip building it (a DocType query and a new
+		# document's defaults). Later changes get their Versions as usual (on_change resets this).
+		if not self.flags.updater_reference:
+			self.flags.ignore_version = True
+			self.flags.prm_no_creation_version = True
+
 	def before_validate(self):
 		if self.is_new() and not self.channel_partner and not is_manager():
 			self.channel_partner = partner_of()
@@ -95,6 +103,10 @@ class DealRegistration(PartnerWritable, Document):
 		self.title = self.customer_name or self.prospect_name or self.name
 
 	def validate(self):
+		if self.is_new() and self.flags.prm_workflow_action:
+			# register(): the workflow's Submit applied to the new registration, one write
+			self.status = service.first_transition(self, self.flags.prm_workflow_action)
+			self.flags.prm_workflow_checked = True
 		actor = self.actor()
 		if actor == "partner" and self.channel_partner != partner_of():
 			frappe.throw(
@@ -126,10 +138,7 @@ class DealRegistration(PartnerWritable, Document):
 		self.check_move(old, actor)
 		self.validate_input()
 		self.recognise_customer()
-		if not self.flags.prm_submit_follows:
-			# register(submit=True) inserts the draft and submits it in the same request: the
-			# Submit's save runs the checks, so the draft insert does not run them first
-			self.store_checks(service.run_checks(self))
+		self.store_checks(service.run_checks(self))
 		if self.status == rules.SUBMITTED and old != rules.SUBMITTED:
 			if self.verdict == "refuse":
 				frappe.throw(self.refusal_text(), title=_("Registration refused"))
@@ -139,12 +148,26 @@ class DealRegistration(PartnerWritable, Document):
 				frappe.throw(_("Give the partner a reason for this decision."), frappe.MandatoryError)
 			self.record_decision()
 
+	def validate_workflow(self):
+		if self.is_new() and self.flags.prm_workflow_checked:
+			return  # Frappe's check refuses a first save in any state but the first: checked above
+		super().validate_workflow()
+
+	def after_insert(self):
+		if self.flags.prm_workflow_checked:
+			self.add_comment("Workflow", _(self.status))  # the timeline entry apply_workflow writes
+
 	def on_change(self):
 		# every path that changes the status (form, workflow, REST, close(), the scheduler) ends here
 		# (db_set runs on_change again with the same before-save state: one job per transition)
+		if self.flags.prm_no_creation_version:
+			self.flags.ignore_version = self.flags.prm_no_creation_version = False
 		summaries.follow_deal(self)
 		live.on_change(self)  # open dashboards refresh; the partner's home figures are recounted
-		if self.flags.in_insert or not self.has_value_changed("status"):
+		if self.flags.in_insert:
+			if self.status == rules.DRAFT:
+				return
+		elif not self.has_value_changed("status"):
 			return
 		if self.flags.prm_notified_status != self.status:
 			self.flags.prm_notified_status = self.status

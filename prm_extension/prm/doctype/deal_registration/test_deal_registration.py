@@ -3,6 +3,8 @@ Pricing Rule, Won from a real submitted Sales Invoice, expiry, isolation."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe.model.workflow import WorkflowPermissionError, WorkflowTransitionError, apply_workflow
 from frappe.utils import add_days, getdate, nowdate
@@ -500,3 +502,121 @@ class TestDealNotifications(PRMTestCase):
 		frappe.db.set_value("Deal Registration", doc.name, "protection_until", add_days(nowdate(), 14))
 		trigger_daily_alerts()
 		self.assertTrue(any("ends on" in m.message for m in self._mails(doc.name)))
+
+
+class TestRegisterInOnePass(PRMTestCase):
+	"""``register()`` inserts the registration with the workflow's Submit applied: one write, the
+	checks once, the same transition rules (roles, condition, self-approval) as ``apply_workflow``."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_channel()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def register(self, user, customer, **values):
+		from prm_extension.api.deals import register
+
+		data = deal_values(customer, **values)
+		data.pop("doctype")
+		frappe.set_user(user)
+		try:
+			return register(data)
+		finally:
+			frappe.set_user("Administrator")
+
+	@contextmanager
+	def statements(self):
+		seen = []
+		original = frappe.db.__class__.sql
+
+		def traced(db, *args, **kwargs):
+			result = original(db, *args, **kwargs)
+			seen.append(str(db.last_query))
+			return result
+
+		frappe.db.__class__.sql = traced
+		try:
+			yield seen
+		finally:
+			frappe.db.__class__.sql = original
+
+	def test_one_write_checks_once_workflow_trace_kept(self):
+		cust = make_customer()
+		with self.statements() as seen:
+			answer = self.register(B, cust.name)
+		self.assertEqual((answer["status"], answer["verdict"]), ("Submitted", "clear"))
+		writes = [q for q in seen if "`tabDeal Registration`" in q and q.lstrip()[:6] in ("INSERT", "UPDATE")]
+		self.assertEqual(len(writes), 1, writes)
+		self.assertTrue(writes[0].lstrip().startswith("INSERT"))
+		doc = frappe.get_doc("Deal Registration", answer["name"])
+		self.assertTrue(doc.submitted_on)
+		self.assertEqual(len(doc.checks), 5)
+		self.assertEqual(
+			frappe.get_all(
+				"Comment",
+				{
+					"reference_doctype": "Deal Registration",
+					"reference_name": doc.name,
+					"comment_type": "Workflow",
+				},
+				pluck="content",
+			),
+			["Submitted"],
+		)
+		# the Submitted e-mails are queued once, after the commit
+		from frappe.utils.background_jobs import get_queue
+
+		frappe.db.commit()
+		jobs = [
+			j
+			for j in get_queue(deal_service.NOTIFICATION_QUEUE).get_jobs()
+			if (j.kwargs or {}).get("site") == frappe.local.site
+			and (j.kwargs.get("kwargs") or {}).get("registration") == doc.name
+		]
+		self.assertEqual([j.kwargs["kwargs"]["status"] for j in jobs], ["Submitted"])
+		for j in jobs:
+			j.delete()
+
+	def test_a_refusal_writes_nothing(self):
+		cust = make_customer(prm_is_house_account=1)
+		with self.assertRaises(frappe.ValidationError) as ctx:
+			self.register(B, cust.name)
+		self.assertIn("house account", str(ctx.exception))
+		self.assertFalse(frappe.db.exists("Deal Registration", {"customer": cust.name}))
+
+	def test_the_workflow_records_decide_the_transition(self):
+		workflow = frappe.get_doc("Workflow", "Deal Registration Approval")
+		submits = [t for t in workflow.transitions if t.state == "Draft" and t.action == "Submit"]
+		self.assertTrue(submits)
+		saved = [(t.name, t.condition, t.allow_self_approval) for t in submits]
+		try:
+			# a condition the channel manager added: only deals in negotiation may be submitted
+			for t in submits:
+				t.condition = 'doc.stage == "Negotiation"'
+			workflow.save()
+			cust = make_customer()
+			with self.assertRaises(WorkflowTransitionError):
+				self.register(B, cust.name, stage="Proposal")
+			self.assertFalse(frappe.db.exists("Deal Registration", {"customer": cust.name}))
+			self.assertEqual(self.register(B, cust.name, stage="Negotiation")["status"], "Submitted")
+			# no self-approval: the creator may not submit its own registration
+			workflow.reload()
+			for t in workflow.transitions:
+				if t.state == "Draft" and t.action == "Submit":
+					t.condition, t.allow_self_approval = None, 0
+			workflow.save()
+			other = make_customer()
+			with self.assertRaises(frappe.ValidationError) as ctx:
+				self.register(B, other.name)
+			self.assertIn("Self approval", str(ctx.exception))
+			self.assertFalse(frappe.db.exists("Deal Registration", {"customer": other.name}))
+		finally:
+			workflow.reload()
+			for t in workflow.transitions:
+				for name, condition, self_approval in saved:
+					if t.name == name:
+						t.condition, t.allow_self_approval = condition, self_approval
+			workflow.save()
