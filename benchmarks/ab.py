@@ -13,6 +13,11 @@ writing its own JSON. For every figure the ``--metric`` patterns select (dotted 
 ``*`` matching any key), the report gives the median over each version's turns and the ratio head /
 base; ``--limit`` is the largest ratio accepted.
 
+Whole processes differ in speed by up to about 15 % on this machine, for the same code (memory
+layout, hash seeds, what else runs): with ``--control`` naming a figure group that runs no app code
+(Frappe's own ``/me`` page in ``bench_portal.py``, Frappe's ``get_list`` in ``bench_analytics.py``),
+each turn's figures are first divided by the control's same statistic in that turn.
+
 Run from the bench's ``sites`` directory as user ``frappe``::
 
     ../env/bin/python /work/main/benchmarks/ab.py --base 09a83b2 --turns 3 \\
@@ -62,11 +67,27 @@ def select(data, pattern: str) -> dict[str, float]:
 	return found
 
 
-def run_turn(version: str, base_tree: str, script: list[str], turn: int, stamp: str) -> dict:
-	out = os.path.join(RESULTS_DIR, f"ab-{stamp}-{turn:02d}-{version}.json")
+def environment(version: str, base_tree: str) -> dict:
 	env = dict(os.environ)
 	if version == "base":
 		env["PYTHONPATH"] = os.pathsep.join(p for p in (base_tree, env.get("PYTHONPATH")) if p)
+	return env
+
+
+def loaded_from(version: str, base_tree: str) -> str:
+	"""Where ``import prm_extension`` finds the app in a turn of ``version`` (checked, not assumed)."""
+	return subprocess.run(
+		[sys.executable, "-c", "import os, prm_extension; print(os.path.dirname(prm_extension.__file__))"],
+		env=environment(version, base_tree),
+		check=True,
+		capture_output=True,
+		text=True,
+	).stdout.strip()
+
+
+def run_turn(version: str, base_tree: str, script: list[str], turn: int, stamp: str) -> dict:
+	out = os.path.join(RESULTS_DIR, f"ab-{stamp}-{turn:02d}-{version}.json")
+	env = environment(version, base_tree)
 	path = script[0] if os.path.isabs(script[0]) else os.path.join(HERE, script[0])
 	cmd = [sys.executable, path, *script[1:], "--out", out]
 	t0 = time.perf_counter()
@@ -88,6 +109,12 @@ def main(argv=None):
 	ap.add_argument("--turns", type=int, default=3, help="runs per version")
 	ap.add_argument("--metric", action="append", required=True, help="dotted path pattern, repeatable")
 	ap.add_argument("--limit", type=float, default=1.05, help="largest head / base ratio accepted")
+	ap.add_argument(
+		"--control",
+		default=None,
+		help="dotted path of a figure group measuring no app code (e.g. 'pages./me'): each turn's"
+		" figures are divided by the control's same statistic before the medians are taken",
+	)
 	ap.add_argument("--out", default=None)
 	ap.add_argument("script", nargs=argparse.REMAINDER, help="-- benchmark script and its arguments")
 	args = ap.parse_args(argv)
@@ -105,6 +132,11 @@ def main(argv=None):
 	print(
 		f"base {base_rev[:10]} in {base_tree}; head {head_rev[:10]}{' + uncommitted changes' if dirty else ''}"
 	)
+	paths = {version: loaded_from(version, base_tree) for version in ("base", "head")}
+	if not paths["base"].startswith(base_tree) or paths["head"].startswith(base_tree):
+		git("worktree", "remove", "--force", base_tree)
+		raise SystemExit(f"the turns would not load the two versions: {paths}")
+	print(f"  base turns load {paths['base']}, head turns {paths['head']}")
 	runs: dict[str, list[dict]] = {"base": [], "head": []}
 	try:
 		order = []
@@ -120,20 +152,36 @@ def main(argv=None):
 		for version, results in runs.items():
 			for result in results:
 				for key, value in select(result, pattern).items():
+					if args.control:
+						if key.startswith(args.control + "."):
+							continue  # the control itself
+						statistic = key.rsplit(".", 1)[-1]
+						control = select(result, f"{args.control}.{statistic}")
+						if not control:
+							raise SystemExit(f"no control figure {args.control}.{statistic}")
+						value = value / next(iter(control.values()))
 					figures.setdefault(key, {"base": [], "head": []})[version].append(value)
 	rows = {}
 	for key, values in figures.items():
 		if not values["base"] or not values["head"]:
 			continue
 		base, head = statistics.median(values["base"]), statistics.median(values["head"])
-		rows[key] = {"base": base, "head": head, "ratio": head / base if base else None, **values}
+		rows[key] = {
+			"base": base,
+			"head": head,
+			"ratio": head / base if base else None,
+			"base_turns": values["base"],
+			"head_turns": values["head"],
+		}
 	if not rows:
 		raise SystemExit(f"no figure matched {args.metric}")
 	worst = max((r["ratio"] for r in rows.values() if r["ratio"] is not None), default=None)
 	width = max(len(k) for k in rows)
+	if args.control:
+		print(f"\n  figures as multiples of {args.control} in the same turn (process speed taken out)")
 	print(f"\n  {'figure':<{width}}      base      head   head/base")
 	for key, r in rows.items():
-		print(f"  {key:<{width}}  {r['base']:8.2f}  {r['head']:8.2f}   {r['ratio']:.3f}")
+		print(f"  {key:<{width}}  {r['base']:8.3f}  {r['head']:8.3f}   {r['ratio']:.3f}")
 	verdict = "met" if worst is not None and worst <= args.limit else "NOT met"
 	print(f"  worst ratio {worst:.3f} (limit {args.limit}): {verdict}")
 	summary = {
@@ -143,9 +191,11 @@ def main(argv=None):
 		"script": script,
 		"turns": args.turns,
 		"order": order,
+		"loaded_from": paths,
 		"figures": rows,
 		"worst_ratio": worst,
 		"limit": args.limit,
+		"control": args.control,
 		"loadavg": os.getloadavg(),
 	}
 	out = args.out or os.path.join(RESULTS_DIR, f"ab-{stamp}.json")

@@ -36,6 +36,7 @@ import frappe  # noqa: E402
 import generate as gen  # noqa: E402
 
 CARD_MS, CHART_MS, REPORT_MS, IMPORT_S = 300, 300, 2000, 60
+CONTROL = "control: Frappe's get_list of 20 Users"
 REPORTS = [
 	("Channel Pipeline", {"group_by": "Partner"}),
 	("Channel Pipeline", {"group_by": "Product Line"}),
@@ -74,6 +75,8 @@ def workspace_calls() -> dict:
 			(),
 			{"chart_name": chart.name, "filters": chart.filters_json},
 		)
+	# no code of the app: the same process's speed, for comparisons between runs (benchmarks/ab.py)
+	calls[CONTROL] = (frappe.get_list, ("User",), {"fields": ["name", "full_name"], "limit": 20})
 	return calls
 
 
@@ -279,6 +282,9 @@ def report(result: dict) -> None:
 		result["widgets"], result["reports"] = {}, {}
 	worst_widget = 0.0
 	for name, m in result["widgets"].items():
+		if name == CONTROL:
+			print(f"  {name[:50]:<50}{bl.fmt(m)}")
+			continue
 		target = CARD_MS if name.startswith("card") else CHART_MS
 		worst_widget = max(worst_widget, m["p95"])
 		print(f"  {name[:50]:<50}{bl.fmt(m)}  {'ok' if m['p95'] <= target else 'OVER'}")

@@ -166,8 +166,11 @@ def tree(doctype: str) -> dict[str, Node | None]:
 def tree_nodes(doctype: str, names) -> dict[str, Node]:
 	"""Nested-set nodes of Territory / Item Group / Customer Group records by name (unknown names
 	are left out)."""
+	names = [n for n in names if n]
+	if not names:
+		return {}  # no node asked for: not even the version token is read
 	nodes = tree(doctype)
-	found = {n: nodes.get(n) for n in names if n}
+	found = {n: nodes.get(n) for n in names}
 	missing = [n for n, node in found.items() if n not in nodes]
 	if missing:  # created in this transaction, after the tree was read: read those
 		for name, lft, rgt in frappe.db.sql(
