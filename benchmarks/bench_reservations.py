@@ -785,8 +785,8 @@ def report(result: dict) -> None:
 	for k in keys:
 		q = result["stages"][k]["queries"]
 		print(
-			f"  {int(k):,} reservations: {q['queries_per_call']:.2f} statements a call ("
-			f"{q['max_queries_per_call']} at most between a call's start and end),"
+			f"  {int(k):,} reservations: {q['queries_per_call']:.2f} statements a call (at most"
+			f" {q['max_queries_per_call']} queries, besides the transaction's START and rollback),"
 			f" {q['sql_ms_per_call']:.2f} ms of SQL a call"
 		)
 	for k in keys:
