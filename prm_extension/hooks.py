@@ -67,14 +67,17 @@ doc_events = {
 	"Territory": {
 		"on_change": "prm_extension.overrides.trees.on_change",
 		"on_trash": "prm_extension.overrides.trees.on_change",
+		"after_rename": "prm_extension.overrides.trees.after_rename",
 	},
 	"Item Group": {
 		"on_change": "prm_extension.overrides.trees.on_change",
 		"on_trash": "prm_extension.overrides.trees.on_change",
+		"after_rename": "prm_extension.overrides.trees.after_rename",
 	},
 	"Customer Group": {
 		"on_change": "prm_extension.overrides.trees.on_change",
 		"on_trash": "prm_extension.overrides.trees.on_change",
+		"after_rename": "prm_extension.overrides.trees.after_rename",
 	},
 	"Lead": {"validate": "prm_extension.overrides.identity_keys.set_lead_keys"},
 	"Prospect": {"validate": "prm_extension.overrides.identity_keys.set_prospect_keys"},

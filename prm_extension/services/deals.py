@@ -241,17 +241,15 @@ def first_transition(doc, action: str) -> str:
 	current = doc.get(field)
 	doc.set(field, first)  # conditions see the draft, as on a saved one
 	try:
-		transition = next(
-			(
-				t
-				for t in workflow.transitions
-				if t.state == first
-				and t.action == action
-				and t.allowed in roles
-				and is_transition_condition_satisfied(t, doc)
-			),
-			None,
-		)
+		matching = [
+			t
+			for t in workflow.transitions
+			if t.state == first
+			and t.action == action
+			and t.allowed in roles
+			and is_transition_condition_satisfied(t, doc)
+		]
+		transition = matching[-1] if matching else None  # apply_workflow keeps the last match
 	finally:
 		doc.set(field, current)
 	if not transition:

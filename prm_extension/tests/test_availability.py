@@ -254,6 +254,7 @@ class TestAvailabilityFromCaches(PRMTestCase):
 		a, b = self.accounts[0], self.accounts[1]
 		self.assertTrue(self.ask(b)["can_reserve"])  # caches the context and the live count
 		self.assertIsNotNone(frappe.cache.hget(CONTEXT, self.partner))
+		self.assertIsNotNone(frappe.cache.hget(LIVE, self.partner))
 		reserve_as(self.user, a.name)
 		self.new_request()
 		self.assertIsNotNone(frappe.cache.hget(CONTEXT, self.partner))
@@ -303,3 +304,34 @@ class TestAvailabilityFromCaches(PRMTestCase):
 			self.assertEqual(
 				any("tabChannel Partner Territory" in q for q in seen), partner_territories_read, seen
 			)
+
+	def test_a_renamed_territory_is_not_read_from_a_stale_context(self):
+		"""Frappe rewrites links to a renamed node with plain SQL (the partner's ``modified`` stays):
+		a context naming the old territory would leave the partner with no territory it can
+		resolve, which the rules read as "everywhere". (Frappe's rename clears the whole site
+		cache; the app's tree hook clears the partners' contexts again after the commit.)"""
+		from prm_extension.tests.utils import make_partner
+
+		h = frappe.generate_hash(length=5)
+		region = frappe.get_doc(
+			{"doctype": "Territory", "territory_name": f"PRM Hot Far {h}", "parent_territory": "PRM Americas"}
+		).insert()
+		partner = make_partner(f"PRM Hot Far Partner {h}", territories=[region.name], tier=self.tier).name
+		user = user_of(partner)
+		account = make_customer("PRM Hot Far", territory="PRM Germany")
+		frappe.db.commit()
+		try:
+			frappe.set_user(user)
+			self.assertEqual(check_availability(query=account.customer_name)["status"], "restricted")
+			frappe.set_user("Administrator")
+			frappe.rename_doc("Territory", region.name, f"PRM Hot Far {h} Renamed")
+			frappe.db.commit()
+			self.new_request()
+			frappe.set_user(user)
+			self.assertEqual(check_availability(query=account.customer_name)["status"], "restricted")
+			frappe.set_user("Administrator")
+			with self.assertRaises(frappe.ValidationError):
+				reserve_as(user, account.name)
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback()

@@ -77,7 +77,7 @@ class AccountReservation(PartnerWritable, Document):
 		# Frappe builds a Version document on every insert and writes it only when Data Import set
 		# a reference (Version.for_insert): without one, skip building it (a DocType query and a new
 		# document's defaults). Later changes get their Versions as usual (on_change resets this).
-		if not self.flags.updater_reference:
+		if not self.flags.updater_reference and not self.get("amended_from"):  # an amendment's is kept
 			self.flags.ignore_version = True
 			self.flags.prm_no_creation_version = True
 

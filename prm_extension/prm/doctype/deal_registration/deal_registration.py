@@ -62,7 +62,7 @@ class DealRegistration(PartnerWritable, Document):
 		# Frappe builds a Version document on every insert and writes it only when Data Import set
 		# a reference (Version.for_insert): without one, skip building it (a DocType query and a new
 		# document's defaults). Later changes get their Versions as usual (on_change resets this).
-		if not self.flags.updater_reference:
+		if not self.flags.updater_reference and not self.get("amended_from"):  # an amendment's is kept
 			self.flags.ignore_version = True
 			self.flags.prm_no_creation_version = True
 
@@ -104,7 +104,9 @@ class DealRegistration(PartnerWritable, Document):
 
 	def validate(self):
 		if self.is_new() and self.flags.prm_workflow_action:
-			# register(): the workflow's Submit applied to the new registration, one write
+			# register(): the workflow's Submit applied to the new registration, one write; its
+			# condition sees the draft as a saved one would be (the customer recognised)
+			self.recognise_customer()
 			self.status = service.first_transition(self, self.flags.prm_workflow_action)
 			self.flags.prm_workflow_checked = True
 		actor = self.actor()

@@ -545,8 +545,20 @@ class TestRegisterInOnePass(PRMTestCase):
 
 	def test_one_write_checks_once_workflow_trace_kept(self):
 		cust = make_customer()
-		with self.statements() as seen:
-			answer = self.register(B, cust.name)
+		runs = []
+		original_run_checks = deal_service.run_checks
+
+		def counted(doc, lock=False):
+			runs.append(lock)
+			return original_run_checks(doc, lock)
+
+		deal_service.run_checks = counted
+		try:
+			with self.statements() as seen:
+				answer = self.register(B, cust.name)
+		finally:
+			deal_service.run_checks = original_run_checks
+		self.assertEqual(runs, [False])  # the checks ran once
 		self.assertEqual((answer["status"], answer["verdict"]), ("Submitted", "clear"))
 		writes = [q for q in seen if "`tabDeal Registration`" in q and q.lstrip()[:6] in ("INSERT", "UPDATE")]
 		self.assertEqual(len(writes), 1, writes)
